@@ -1,0 +1,339 @@
+//! A cache: sharded storage, single-flight, TTL and capacity, statistics.
+
+use std::hash::{BuildHasher, Hash};
+use std::sync::Arc;
+use std::time::Instant;
+
+use parking_lot::RwLock;
+
+use crate::clock::{self, Clock, TimeSource};
+use crate::config::Config;
+use crate::flight::{Flight, Joined};
+use crate::key::Lookup;
+use crate::stats::{Counters, Stats};
+use crate::storage::{Shard, NEVER};
+use crate::values::{ValueOps, ValuePolicy};
+
+#[repr(align(128))]
+struct Aligned<T>(T);
+
+/// The cache behind one `#[cached]` function (one per instantiation of a
+/// generic function).
+///
+/// Users reach it through the function's companion `<name>_memokit()`, whose
+/// [`Control`](crate::Control) methods take the function's arguments; the
+/// methods here take keys.
+pub struct Cache<K, V> {
+    config: &'static Config,
+    hasher: foldhash::fast::RandomState,
+    shards: Box<[Aligned<RwLock<Shard<K, V>>>]>,
+    /// `hash >> shard_shift` picks the shard (middle bits: hashbrown uses the
+    /// low bits for the bucket and the top seven for its tags).
+    shard_mask: usize,
+    ttl: Option<u64>,
+    time: TimeSource,
+    counters: Counters,
+    ops: ValueOps<V>,
+}
+
+/// A lookup that found nothing: the hash and the owned key, for
+/// [`Cache::compute`].
+#[doc(hidden)]
+pub struct Miss<K> {
+    hash: u64,
+    key: K,
+}
+
+enum Begin<V> {
+    Hit(V),
+    Wait(Arc<Flight<V>>),
+    Lead(Arc<Flight<V>>),
+}
+
+const SHARD_SHIFT: u32 = 32;
+/// Bounded caches below this size use one shard, so eviction order is exact.
+const ONE_SHARD_BELOW: usize = 4096;
+
+fn shard_count(capacity: Option<usize>) -> usize {
+    let parallel = std::thread::available_parallelism().map_or(4, |n| n.get());
+    let wanted = (parallel * 4).next_power_of_two().min(64);
+    match capacity {
+        Some(cap) if cap < ONE_SHARD_BELOW => 1,
+        Some(cap) => wanted.min((cap / 1024).next_power_of_two() / 2).max(1),
+        None => wanted,
+    }
+}
+
+impl<K, V> Cache<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Send + Sync + 'static,
+{
+    /// A new, empty cache. `P` decides which values are stored.
+    pub fn new<P: ValuePolicy<V>>(config: &'static Config, _values: P) -> Self {
+        let shards = shard_count(config.capacity);
+        let per_shard = config.capacity.map_or(usize::MAX, |cap| cap / shards);
+        let remainder = config.capacity.map_or(0, |cap| cap % shards);
+        let ttl = config.ttl.map(clock::duration_nanos);
+        if ttl.is_some() {
+            clock::start_ticking();
+        }
+        Cache {
+            config,
+            hasher: foldhash::fast::RandomState::default(),
+            shards: (0..shards)
+                .map(|i| {
+                    let cap = per_shard.saturating_add(usize::from(i < remainder));
+                    Aligned(RwLock::new(Shard::new(cap)))
+                })
+                .collect(),
+            shard_mask: shards - 1,
+            ttl,
+            time: TimeSource::system(),
+            counters: Counters::new(),
+            ops: ValueOps::of::<P>(),
+        }
+    }
+
+    /// The options this cache was created with.
+    pub fn config(&self) -> &'static Config {
+        self.config
+    }
+
+    #[inline]
+    fn shard(&self, hash: u64) -> &RwLock<Shard<K, V>> {
+        &self.shards[(hash >> SHARD_SHIFT) as usize & self.shard_mask].0
+    }
+
+    #[inline]
+    fn is_live(&self, deadline: u64) -> bool {
+        deadline == NEVER || self.time.is_before(deadline)
+    }
+
+    fn deadline_from(&self, now: u64) -> u64 {
+        self.ttl.map_or(NEVER, |ttl| now.saturating_add(ttl))
+    }
+
+    /// The fast path: a shared lock, a borrowed lookup, a clone.
+    #[doc(hidden)]
+    #[inline]
+    pub fn lookup<Q: Lookup<K>, P: ValuePolicy<V>>(&self, query: Q, _values: P) -> Result<V, Miss<K>> {
+        let hash = query.hash_with(&self.hasher);
+        {
+            let shard = self.shard(hash).read();
+            if let Some(entry) = shard.find(hash, |k| query.matches(k)) {
+                if self.is_live(entry.deadline) {
+                    entry.touch();
+                    self.counters.hit();
+                    return Ok(P::clone_value(&entry.value));
+                }
+            }
+        }
+        Err(Miss {
+            hash,
+            key: query.to_key(),
+        })
+    }
+
+    /// The slow path: joins the computation of this key in flight, or runs
+    /// `compute` with no lock held and stores its value if `P` allows.
+    #[doc(hidden)]
+    pub fn compute<P: ValuePolicy<V>, F: FnOnce() -> V>(&self, miss: Miss<K>, _values: P, compute: F) -> V {
+        let Miss { hash, key } = miss;
+        let flight = loop {
+            match self.begin::<P>(hash, &key) {
+                Begin::Hit(v) => return v,
+                Begin::Wait(flight) => match flight.wait(self.config.name, P::clone_value) {
+                    Joined::Value(v) => {
+                        self.counters.hit();
+                        return v;
+                    }
+                    Joined::Retry => continue,
+                },
+                Begin::Lead(flight) => break flight,
+            }
+        };
+        let mut leader = Leader {
+            cache: self,
+            hash,
+            key: Some(key),
+            flight,
+            started: Instant::now(),
+        };
+        let value = compute();
+        leader.complete::<P>(&value);
+        value
+    }
+
+    fn begin<P: ValuePolicy<V>>(&self, hash: u64, key: &K) -> Begin<V> {
+        let mut shard = self.shard(hash).write();
+        if let Some(entry) = shard.find(hash, |k| k == key) {
+            if self.is_live(entry.deadline) {
+                entry.touch();
+                self.counters.hit();
+                return Begin::Hit(P::clone_value(&entry.value));
+            }
+            shard.remove(hash, |k| k == key);
+            self.counters.expired(1);
+        }
+        if let Some(flight) = shard.flight(hash, key) {
+            return Begin::Wait(flight);
+        }
+        let flight = Arc::new(Flight::new());
+        shard.start_flight(hash, key.clone(), Arc::clone(&flight));
+        Begin::Lead(flight)
+    }
+
+    fn store_locked(&self, shard: &mut Shard<K, V>, hash: u64, key: K, value: V) {
+        let now = if self.ttl.is_some() { self.time.now() } else { 0 };
+        if self.ttl.is_some() && now.saturating_sub(shard.last_sweep) >= self.ttl.unwrap_or(0) / 8 {
+            self.counters.expired(shard.sweep(now));
+        }
+        let evicted = shard.insert(hash, key, value, self.deadline_from(now));
+        self.counters.evicted(evicted);
+        self.counters.inserted();
+    }
+
+    /// Removes every entry. Computations in flight still answer their
+    /// waiters but store nothing.
+    pub fn clear(&self) {
+        for shard in self.shards.iter() {
+            shard.0.write().clear();
+        }
+    }
+
+    /// Removes the entry of this key; true if there was a live one.
+    pub fn invalidate<Q: Lookup<K>>(&self, query: Q) -> bool {
+        let hash = query.hash_with(&self.hasher);
+        let mut shard = self.shard(hash).write();
+        shard.forget_flight(hash, |k| query.matches(k));
+        shard
+            .remove(hash, |k| query.matches(k))
+            .is_some_and(|e| self.is_live(e.deadline))
+    }
+
+    /// Stores a value for this key, as if the function had returned it.
+    /// A value the function's policy would not store (an `Err`) is ignored.
+    pub fn insert(&self, key: K, value: V) {
+        if !(self.ops.is_cacheable)(&value) {
+            return;
+        }
+        let hash = self.hasher.hash_one(&key);
+        let mut shard = self.shard(hash).write();
+        shard.forget_flight(hash, |k| *k == key);
+        self.store_locked(&mut shard, hash, key, value);
+    }
+
+    /// The live value of this key, without computing it or counting a hit.
+    pub fn peek<Q: Lookup<K>>(&self, query: Q) -> Option<V> {
+        let hash = query.hash_with(&self.hasher);
+        let shard = self.shard(hash).read();
+        shard
+            .find(hash, |k| query.matches(k))
+            .filter(|e| self.is_live(e.deadline))
+            .map(|e| (self.ops.clone_value)(&e.value))
+    }
+
+    /// The number of live entries (expired ones are swept first).
+    pub fn len(&self) -> usize {
+        self.sweep_expired();
+        self.shards.iter().map(|s| s.0.read().len()).sum()
+    }
+
+    /// Whether there are no live entries.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A snapshot of the counters.
+    pub fn stats(&self) -> Stats {
+        self.counters.snapshot()
+    }
+
+    /// Sets every counter back to zero.
+    pub fn reset_stats(&self) {
+        self.counters.reset();
+    }
+
+    /// Replaces the system clock, for deterministic TTL tests. Clears the
+    /// cache, whose deadlines were stamped by the old clock.
+    ///
+    /// # Panics
+    /// If a clock was already set for this cache.
+    pub fn set_clock(&self, clock: Arc<dyn Clock>) {
+        if !self.time.set(clock) {
+            panic!(
+                "memokit: the clock of `{}` is already set; set it once, before the entries you test",
+                self.config.name
+            );
+        }
+        self.clear();
+    }
+
+    /// Removes expired entries from every shard that may hold some.
+    pub fn sweep_expired(&self) {
+        if self.ttl.is_none() {
+            return;
+        }
+        let now = self.time.now();
+        for shard in self.shards.iter() {
+            if shard.0.read().may_hold_expired(now) {
+                let swept = shard.0.write().sweep(now);
+                self.counters.expired(swept);
+            }
+        }
+    }
+}
+
+/// The caller running a computation. Dropped without [`Leader::complete`]
+/// (the computation panicked), it stores nothing and lets a waiter retry.
+struct Leader<'a, K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Send + Sync + 'static,
+{
+    cache: &'a Cache<K, V>,
+    hash: u64,
+    key: Option<K>,
+    flight: Arc<Flight<V>>,
+    started: Instant,
+}
+
+impl<K, V> Leader<'_, K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Send + Sync + 'static,
+{
+    fn complete<P: ValuePolicy<V>>(&mut self, value: &V) {
+        let cache = self.cache;
+        cache.counters.miss(self.started.elapsed());
+        let key = self.key.take().expect("completed once");
+        let stored = P::is_cacheable(value).then(|| P::clone_value(value));
+        {
+            let mut shard = cache.shard(self.hash).write();
+            if shard.end_flight(self.hash, &key, &self.flight) {
+                if let Some(v) = &stored {
+                    cache.store_locked(&mut shard, self.hash, key, P::clone_value(v));
+                }
+            }
+        }
+        self.flight.finish(stored);
+    }
+}
+
+impl<K, V> Drop for Leader<'_, K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Send + Sync + 'static,
+{
+    fn drop(&mut self) {
+        let Some(key) = self.key.take() else {
+            return;
+        };
+        // The computation panicked: count it, store nothing, wake a waiter.
+        let cache = self.cache;
+        cache.counters.miss(self.started.elapsed());
+        cache.shard(self.hash).write().end_flight(self.hash, &key, &self.flight);
+        self.flight.finish(None);
+    }
+}

@@ -1,0 +1,99 @@
+//! Every cache of the program, registered on first use.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+
+use crate::cache::Cache;
+use crate::config::Config;
+use crate::stats::Stats;
+
+/// How often the clock thread sweeps expired entries of every TTL cache.
+pub(crate) const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
+/// What the registry needs of a cache, whatever its key and value types.
+pub trait CacheInfo: Send + Sync {
+    /// The function's options.
+    fn config(&self) -> &'static Config;
+    /// A snapshot of its counters.
+    fn stats(&self) -> Stats;
+    /// Its number of live entries.
+    fn len(&self) -> usize;
+    /// Removes its expired entries.
+    fn sweep_expired(&self);
+}
+
+impl<K, V> CacheInfo for Cache<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Send + Sync + 'static,
+{
+    fn config(&self) -> &'static Config {
+        Cache::config(self)
+    }
+    fn stats(&self) -> Stats {
+        Cache::stats(self)
+    }
+    fn len(&self) -> usize {
+        Cache::len(self)
+    }
+    fn sweep_expired(&self) {
+        Cache::sweep_expired(self)
+    }
+}
+
+struct Registry {
+    by_site: HashMap<(&'static str, TypeId), &'static (dyn Any + Send + Sync)>,
+    all: Vec<&'static dyn CacheInfo>,
+}
+
+static REGISTRY: Mutex<Option<Registry>> = Mutex::new(None);
+
+/// The cache registered under `(id, tag)`, created by `make` on first use.
+/// It lives for the rest of the program, like a `static`.
+///
+/// # Panics
+/// If `(id, tag)` was registered with another cache type (two functions
+/// claiming the same site id, which generated code never does).
+pub(crate) fn resolve<K, V>(
+    id: &'static str,
+    tag: TypeId,
+    make: impl FnOnce() -> Cache<K, V>,
+) -> &'static Cache<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Send + Sync + 'static,
+{
+    let mut guard = REGISTRY.lock();
+    let registry = guard.get_or_insert_with(|| Registry {
+        by_site: HashMap::new(),
+        all: Vec::new(),
+    });
+    let found = registry.by_site.get(&(id, tag)).copied();
+    let any = match found {
+        Some(any) => any,
+        None => {
+            let cache: &'static Cache<K, V> = Box::leak(Box::new(make()));
+            registry.by_site.insert((id, tag), cache);
+            registry.all.push(cache);
+            cache
+        }
+    };
+    any.downcast_ref::<Cache<K, V>>()
+        .unwrap_or_else(|| panic!("memokit: cache site `{id}` registered twice with different types"))
+}
+
+/// Every cache created so far, in order of first use.
+pub fn caches() -> Vec<&'static dyn CacheInfo> {
+    REGISTRY.lock().as_ref().map_or_else(Vec::new, |r| r.all.clone())
+}
+
+/// Sweeps every TTL cache; run by the clock thread.
+pub(crate) fn sweep_expired() {
+    for cache in caches() {
+        cache.sweep_expired();
+    }
+}
