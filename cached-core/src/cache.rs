@@ -117,7 +117,11 @@ where
     /// The fast path: a shared lock, a borrowed lookup, a clone.
     #[doc(hidden)]
     #[inline]
-    pub fn lookup<Q: Lookup<K>, P: ValuePolicy<V>>(&self, query: Q, _values: P) -> Result<V, Miss<K>> {
+    pub fn lookup<Q: Lookup<K>, P: ValuePolicy<V>>(
+        &self,
+        query: Q,
+        _values: P,
+    ) -> Result<V, Miss<K>> {
         let hash = query.hash_with(&self.hasher);
         {
             let shard = self.shard(hash).read();
@@ -138,7 +142,12 @@ where
     /// The slow path: joins the computation of this key in flight, or runs
     /// `compute` with no lock held and stores its value if `P` allows.
     #[doc(hidden)]
-    pub fn compute<P: ValuePolicy<V>, F: FnOnce() -> V>(&self, miss: Miss<K>, _values: P, compute: F) -> V {
+    pub fn compute<P: ValuePolicy<V>, F: FnOnce() -> V>(
+        &self,
+        miss: Miss<K>,
+        _values: P,
+        compute: F,
+    ) -> V {
         let Miss { hash, key } = miss;
         let flight = loop {
             match self.begin::<P>(hash, &key) {
@@ -185,7 +194,11 @@ where
     }
 
     fn store_locked(&self, shard: &mut Shard<K, V>, hash: u64, key: K, value: V) {
-        let now = if self.ttl.is_some() { self.time.now() } else { 0 };
+        let now = if self.ttl.is_some() {
+            self.time.now()
+        } else {
+            0
+        };
         if self.ttl.is_some() && now.saturating_sub(shard.last_sweep) >= self.ttl.unwrap_or(0) / 8 {
             self.counters.expired(shard.sweep(now));
         }
@@ -333,7 +346,10 @@ where
         // The computation panicked: count it, store nothing, wake a waiter.
         let cache = self.cache;
         cache.counters.miss(self.started.elapsed());
-        cache.shard(self.hash).write().end_flight(self.hash, &key, &self.flight);
+        cache
+            .shard(self.hash)
+            .write()
+            .end_flight(self.hash, &key, &self.flight);
         self.flight.finish(None);
     }
 }

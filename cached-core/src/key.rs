@@ -81,8 +81,21 @@ macro_rules! tuple_lookup {
 tuple_lookup!((K0, Q0, 0), (K1, Q1, 1));
 tuple_lookup!((K0, Q0, 0), (K1, Q1, 1), (K2, Q2, 2));
 tuple_lookup!((K0, Q0, 0), (K1, Q1, 1), (K2, Q2, 2), (K3, Q3, 3));
-tuple_lookup!((K0, Q0, 0), (K1, Q1, 1), (K2, Q2, 2), (K3, Q3, 3), (K4, Q4, 4));
-tuple_lookup!((K0, Q0, 0), (K1, Q1, 1), (K2, Q2, 2), (K3, Q3, 3), (K4, Q4, 4), (K5, Q5, 5));
+tuple_lookup!(
+    (K0, Q0, 0),
+    (K1, Q1, 1),
+    (K2, Q2, 2),
+    (K3, Q3, 3),
+    (K4, Q4, 4)
+);
+tuple_lookup!(
+    (K0, Q0, 0),
+    (K1, Q1, 1),
+    (K2, Q2, 2),
+    (K3, Q3, 3),
+    (K4, Q4, 4),
+    (K5, Q5, 5)
+);
 tuple_lookup!(
     (K0, Q0, 0),
     (K1, Q1, 1),
@@ -152,3 +165,48 @@ tuple_lookup!(
     (K10, Q10, 10),
     (K11, Q11, 11)
 );
+
+/// What a cache key must be. Implemented for every type that is
+/// `Hash + Eq + Clone + Send + Sync + 'static`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be part of a cache key",
+    label = "not `Hash + Eq + Clone + Send + Sync + 'static`",
+    note = "a cached function is keyed by its arguments; choose what identifies a call with `key = ...`"
+)]
+pub trait CacheKey {
+    /// The type itself.
+    type Key: Hash + Eq + Clone + Send + Sync + 'static;
+}
+
+impl<T: Hash + Eq + Clone + Send + Sync + 'static> CacheKey for T {
+    type Key = T;
+}
+
+/// What a `&X` argument stores in the key: `X::Owned` (`&str` → `String`,
+/// `&[T]` → `Vec<T>`, `&T` → `T`).
+#[diagnostic::on_unimplemented(
+    message = "`&{Self}` cannot be part of a cache key",
+    label = "`{Self}` must be `Hash + Eq + ToOwned` with an owned form that is `Hash + Eq + Clone + Send + Sync + 'static`",
+    note = "a cached function is keyed by its arguments; choose what identifies a call with `key = ...`"
+)]
+pub trait KeyRef {
+    /// The owned form stored in the key.
+    type Key: Hash + Eq + Clone + Send + Sync + 'static + Borrow<Self>;
+}
+
+impl<X> KeyRef for X
+where
+    X: ?Sized + Hash + Eq + ToOwned,
+    X::Owned: Hash + Eq + Clone + Send + Sync + 'static,
+{
+    type Key = X::Owned;
+}
+
+/// Checks a `key = ...` expression, so a bad key type is reported at it.
+#[inline]
+pub fn key<K: CacheKey>(key: K) -> K::Key
+where
+    K: CacheKey<Key = K>,
+{
+    key
+}

@@ -82,13 +82,17 @@ where
             cache
         }
     };
-    any.downcast_ref::<Cache<K, V>>()
-        .unwrap_or_else(|| panic!("memokit: cache site `{id}` registered twice with different types"))
+    any.downcast_ref::<Cache<K, V>>().unwrap_or_else(|| {
+        panic!("memokit: cache site `{id}` registered twice with different types")
+    })
 }
 
 /// Every cache created so far, in order of first use.
 pub fn caches() -> Vec<&'static dyn CacheInfo> {
-    REGISTRY.lock().as_ref().map_or_else(Vec::new, |r| r.all.clone())
+    REGISTRY
+        .lock()
+        .as_ref()
+        .map_or_else(Vec::new, |r| r.all.clone())
 }
 
 /// Sweeps every TTL cache; run by the clock thread.

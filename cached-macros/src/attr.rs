@@ -1,0 +1,265 @@
+//! The options inside `#[cached(...)]`, parsed into a typed model with a
+//! span for each. Every problem is recorded; parsing goes on after it.
+
+use std::time::Duration;
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use syn::ext::IdentExt;
+use syn::parse::{ParseStream, Parser};
+use syn::spanned::Spanned;
+use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, Token, UnOp};
+
+use crate::duration;
+use crate::errors::Errors;
+
+pub const KNOWN: &[&str] = &["ttl", "capacity", "key"];
+
+/// Names users bring from other caching crates, and what we call them.
+const ALIASES: &[(&str, &str)] = &[
+    ("max_size", "capacity"),
+    ("size", "capacity"),
+    ("max_capacity", "capacity"),
+    ("cap", "capacity"),
+    ("limit", "capacity"),
+    ("time", "ttl"),
+    ("lifespan", "ttl"),
+    ("expire", "ttl"),
+    ("expires", "ttl"),
+    ("expiry", "ttl"),
+    ("duration", "ttl"),
+    ("timeout", "ttl"),
+    ("convert", "key"),
+    ("keys", "key"),
+];
+
+#[derive(Default)]
+pub struct Options {
+    pub ttl: Option<(Duration, Span)>,
+    pub capacity: Option<(u64, Span)>,
+    pub key: Option<Expr>,
+}
+
+impl Options {
+    pub fn parse(tokens: TokenStream, errors: &Errors) -> Options {
+        let mut options = Options::default();
+        let parser = |input: ParseStream| {
+            options.parse_all(input, errors);
+            Ok(())
+        };
+        if let Err(e) = parser.parse2(tokens) {
+            errors.push(e);
+        }
+        options
+    }
+
+    fn parse_all(&mut self, input: ParseStream, errors: &Errors) {
+        while !input.is_empty() {
+            if let Err(e) = self.parse_one(input, errors) {
+                errors.push(e);
+                skip_to_comma(input);
+            }
+            if input.is_empty() {
+                break;
+            }
+            if input.peek(Token![,]) {
+                let _ = input.parse::<Token![,]>();
+            } else {
+                let next: TokenTree = input.fork().parse().expect("input is not empty");
+                errors.at(next.span(), "expected `,` between options");
+            }
+        }
+    }
+
+    fn parse_one(&mut self, input: ParseStream, errors: &Errors) -> syn::Result<()> {
+        if input.peek(Lit) {
+            let lit: Lit = input.parse()?;
+            let hint = match &lit {
+                Lit::Str(_) => "options are named: write `ttl = \"1s\"`",
+                Lit::Int(_) => "options are named: write `capacity = 100`",
+                _ => "options are named: `ttl = \"1s\"`, `capacity = 100`, `key = <expr>`",
+            };
+            errors.spanned(&lit, hint);
+            return Ok(());
+        }
+        let name = input.call(Ident::parse_any)?;
+        let text = name.to_string();
+        if !KNOWN.contains(&text.as_str()) {
+            errors.at(name.span(), unknown_option(&text));
+            if input.peek(Token![=]) {
+                input.parse::<Token![=]>()?;
+                skip_to_comma(input);
+            }
+            return Ok(());
+        }
+        if !input.peek(Token![=]) {
+            errors.at(
+                name.span(),
+                format!("`{text}` needs a value: {}", example(&text)),
+            );
+            return Ok(());
+        }
+        input.parse::<Token![=]>()?;
+        let value: Expr = input.parse()?;
+        let duplicate = match text.as_str() {
+            "ttl" => self.ttl.is_some(),
+            "capacity" => self.capacity.is_some(),
+            _ => self.key.is_some(),
+        };
+        if duplicate {
+            errors.at(name.span(), format!("`{text}` is given twice; keep one"));
+            return Ok(());
+        }
+        match text.as_str() {
+            "ttl" => self.ttl = ttl(&value, errors).map(|d| (d, value.span())),
+            "capacity" => self.capacity = capacity(&value, errors).map(|c| (c, value.span())),
+            _ => self.key = key(value, errors),
+        }
+        Ok(())
+    }
+}
+
+fn skip_to_comma(input: ParseStream) {
+    while !input.is_empty() && !input.peek(Token![,]) {
+        if input.parse::<TokenTree>().is_err() {
+            break;
+        }
+    }
+}
+
+fn example(option: &str) -> &'static str {
+    match option {
+        "ttl" => "`ttl = \"1s\"`",
+        "capacity" => "`capacity = 1000`",
+        _ => "`key = <expression over the arguments>`",
+    }
+}
+
+fn unknown_option(name: &str) -> String {
+    let suggestion = ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == name)
+        .map(|(_, known)| *known)
+        .or_else(|| {
+            KNOWN
+                .iter()
+                .copied()
+                .map(|known| (edit_distance(name, known), known))
+                .filter(|(d, known)| *d <= known.len() / 2 + 1)
+                .min()
+                .map(|(_, known)| known)
+        });
+    let known = "the options are `ttl = \"1s\"`, `capacity = 1000` and `key = <expr>`";
+    match suggestion {
+        Some(s) => format!("unknown option `{name}`: did you mean `{s}`? ({known})"),
+        None => format!("unknown option `{name}`: {known}"),
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+fn ttl(value: &Expr, errors: &Errors) -> Option<Duration> {
+    match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => match duration::parse(&s.value()) {
+            Ok(d) => Some(d),
+            Err(message) => {
+                errors.spanned(s, message);
+                None
+            }
+        },
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(i), ..
+        }) => {
+            errors.spanned(
+                i,
+                format!(
+                    "`ttl` takes a string with a unit: write `ttl = \"{}s\"`",
+                    i.base10_digits()
+                ),
+            );
+            None
+        }
+        other => {
+            errors.spanned(other, "`ttl` takes a string literal with a unit, like `ttl = \"1s\"` or `ttl = \"1h 30m\"`");
+            None
+        }
+    }
+}
+
+fn capacity(value: &Expr, errors: &Errors) -> Option<u64> {
+    let message = match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(i), ..
+        }) => match i.base10_parse::<u64>() {
+            Ok(0) => "`capacity` must be at least 1: to keep every entry, leave `capacity` out"
+                .to_owned(),
+            Ok(n) if usize::try_from(n).is_ok() => return Some(n),
+            _ => format!(
+                "`capacity = {}` does not fit in a `usize`",
+                i.base10_digits()
+            ),
+        },
+        Expr::Unary(ExprUnary {
+            op: UnOp::Neg(_), ..
+        }) => "`capacity` cannot be negative: it is a number of entries, like `capacity = 1000`"
+            .to_owned(),
+        Expr::Lit(ExprLit {
+            lit: Lit::Float(_), ..
+        }) => "`capacity` is a whole number of entries, like `capacity = 1000`".to_owned(),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => {
+            format!(
+                "`capacity` takes an integer, not a string: write `capacity = {}`",
+                s.value().trim()
+            )
+        }
+        _ => "`capacity` takes an integer literal, like `capacity = 1000`".to_owned(),
+    };
+    errors.spanned(value, message);
+    None
+}
+
+fn key(value: Expr, errors: &Errors) -> Option<Expr> {
+    if let Expr::Lit(ExprLit {
+        lit: Lit::Str(s), ..
+    }) = &value
+    {
+        errors.spanned(
+            s,
+            format!(
+                "`key` takes an expression, not a string: write `key = {}`",
+                s.value()
+            ),
+        );
+        return None;
+    }
+    Some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_the_closest_option() {
+        assert!(unknown_option("tll").contains("did you mean `ttl`?"));
+        assert!(unknown_option("capacty").contains("did you mean `capacity`?"));
+        assert!(unknown_option("max_size").contains("did you mean `capacity`?"));
+        assert!(!unknown_option("frobnicate").contains("did you mean"));
+    }
+}

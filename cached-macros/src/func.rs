@@ -1,0 +1,143 @@
+//! The annotated function, as a model the validator and the emitter read.
+
+use proc_macro2::{Span, TokenStream};
+use quote::format_ident;
+use syn::spanned::Spanned;
+use syn::{
+    AttrStyle, Attribute, Block, FnArg, Ident, Item, ItemFn, Pat, PatIdent, Receiver, Signature,
+    TraitItemFn, Type, Visibility,
+};
+
+use crate::errors::Errors;
+
+pub struct Func {
+    pub outer_attrs: Vec<Attribute>,
+    pub inner_attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    /// The signature as emitted: argument patterns replaced by names.
+    pub sig: Signature,
+    pub block: Box<Block>,
+    pub receiver: Option<Receiver>,
+    pub args: Vec<Arg>,
+}
+
+pub struct Arg {
+    /// The name the body refers to, or a generated one for a pattern.
+    pub name: Ident,
+    /// A destructuring pattern, rebound from `name` inside the body.
+    pub pattern: Option<Box<Pat>>,
+    pub ty: Box<Type>,
+}
+
+impl Arg {
+    /// `X` when the argument is `&X` (the key stores `X::Owned`).
+    pub fn referent(&self) -> Option<&Type> {
+        match &*self.ty {
+            Type::Reference(r) if r.mutability.is_none() => Some(&r.elem),
+            _ => None,
+        }
+    }
+}
+
+impl Func {
+    /// Reads the item under the attribute. Anything but a function with a
+    /// body gets an error under its keyword.
+    pub fn parse(item: TokenStream, errors: &Errors) -> Option<Func> {
+        match syn::parse2::<ItemFn>(item.clone()) {
+            Ok(f) => Some(Func::from_item(f)),
+            Err(e) => {
+                errors.push(not_a_function(item).unwrap_or(e));
+                None
+            }
+        }
+    }
+
+    fn from_item(f: ItemFn) -> Func {
+        let (inner_attrs, outer_attrs) = f
+            .attrs
+            .into_iter()
+            .partition(|a| matches!(a.style, AttrStyle::Inner(_)));
+        let mut sig = f.sig;
+        let mut receiver = None;
+        let mut args = Vec::new();
+        for (i, input) in sig.inputs.iter_mut().enumerate() {
+            match input {
+                FnArg::Receiver(r) => receiver = Some(r.clone()),
+                FnArg::Typed(typed) => {
+                    let (name, pattern) = match &*typed.pat {
+                        Pat::Ident(PatIdent {
+                            ident,
+                            by_ref: None,
+                            subpat: None,
+                            ..
+                        }) => (ident.clone(), None),
+                        other => {
+                            let name = format_ident!("__memokit_arg{}", i, span = other.span());
+                            let pattern = std::mem::replace(
+                                &mut typed.pat,
+                                Box::new(Pat::Ident(PatIdent {
+                                    attrs: Vec::new(),
+                                    by_ref: None,
+                                    mutability: None,
+                                    ident: name.clone(),
+                                    subpat: None,
+                                })),
+                            );
+                            (name, Some(pattern))
+                        }
+                    };
+                    args.push(Arg {
+                        name,
+                        pattern,
+                        ty: typed.ty.clone(),
+                    });
+                }
+            }
+        }
+        Func {
+            outer_attrs,
+            inner_attrs,
+            vis: f.vis,
+            sig,
+            block: f.block,
+            receiver,
+            args,
+        }
+    }
+
+    pub fn name(&self) -> &Ident {
+        &self.sig.ident
+    }
+}
+
+/// A targeted error for items that are not functions with a body.
+fn not_a_function(item: TokenStream) -> Option<syn::Error> {
+    if let Ok(decl) = syn::parse2::<TraitItemFn>(item.clone()) {
+        if decl.default.is_none() {
+            let span = decl.semi_token.map_or(decl.sig.ident.span(), |s| s.span);
+            return Some(syn::Error::new(
+                span,
+                "#[cached] needs a function body: put it on the method in the `impl` block, not on the trait's declaration",
+            ));
+        }
+    }
+    let item: Item = syn::parse2(item).ok()?;
+    let (span, what): (Span, &str) = match &item {
+        Item::Struct(s) => (s.struct_token.span, "a struct"),
+        Item::Enum(e) => (e.enum_token.span, "an enum"),
+        Item::Const(c) => (c.const_token.span, "a const"),
+        Item::Static(s) => (s.static_token.span, "a static"),
+        Item::Impl(i) => (i.impl_token.span, "an impl block"),
+        Item::Trait(t) => (t.trait_token.span, "a trait"),
+        Item::Mod(m) => (m.mod_token.span, "a module"),
+        Item::Type(t) => (t.type_token.span, "a type alias"),
+        Item::Union(u) => (u.union_token.span, "a union"),
+        Item::Use(u) => (u.use_token.span, "a use declaration"),
+        Item::ForeignMod(f) => (f.abi.extern_token.span, "an extern block"),
+        other => (other.span(), "this item"),
+    };
+    Some(syn::Error::new(
+        span,
+        format!("#[cached] applies to functions, not to {what}: put it on a `fn` with a body"),
+    ))
+}

@@ -1,0 +1,164 @@
+//! Every check of the attribute against the function, in one place. Each
+//! problem records one error under the token that causes it.
+
+use syn::visit::{self, Visit};
+use syn::{GenericParam, ReturnType, Type, TypeImplTrait, TypeReference};
+
+use crate::attr::Options;
+use crate::errors::Errors;
+use crate::func::Func;
+
+pub fn check(options: &Options, func: &Func, errors: &Errors) {
+    check_shape(func, errors);
+    check_receiver(options, func, errors);
+    check_args(options, func, errors);
+    check_return(func, errors);
+}
+
+fn check_shape(func: &Func, errors: &Errors) {
+    let sig = &func.sig;
+    if let Some(c) = &sig.constness {
+        errors.spanned(
+            c,
+            "#[cached] cannot apply to a `const fn`: its cache lives at run time; remove `const`",
+        );
+    }
+    if let Some(a) = &sig.asyncness {
+        errors.spanned(a, "#[cached] does not support `async fn` yet");
+    }
+    if let Some(v) = &sig.variadic {
+        errors.spanned(v, "#[cached] cannot key a variadic function");
+    }
+    for param in &sig.generics.params {
+        match param {
+            GenericParam::Lifetime(_) => {}
+            GenericParam::Type(t) => errors.spanned(
+                &t.ident,
+                "#[cached] does not support generic functions yet: write one function per type",
+            ),
+            GenericParam::Const(c) => errors.spanned(
+                &c.ident,
+                "#[cached] does not support const generics: take the value as an argument",
+            ),
+        }
+    }
+    if let Some(again) = func.outer_attrs.iter().find(|a| {
+        a.path()
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "cached")
+    }) {
+        errors.spanned(again, "#[cached] is applied twice: remove one");
+    }
+}
+
+fn check_receiver(options: &Options, func: &Func, errors: &Errors) {
+    let Some(receiver) = &func.receiver else {
+        return;
+    };
+    if receiver.colon_token.is_some() {
+        errors.spanned(
+            receiver,
+            "#[cached] methods take `&self`; a typed receiver like `self: Arc<Self>` is not supported",
+        );
+    } else if receiver.reference.is_none() {
+        errors.spanned(
+            &receiver.self_token,
+            "#[cached] cannot cache a method taking `self` by value: take `&self` and add `key = ...`",
+        );
+    } else if receiver.mutability.is_some() {
+        errors.spanned(
+            receiver,
+            "#[cached] cannot cache a `&mut self` method: a hit would skip its mutation; take `&self`",
+        );
+    } else if options.key.is_none() {
+        errors.spanned(
+            &receiver.self_token,
+            "a `&self` method needs `key = ...` saying what identifies a call, e.g. `key = (self.id, page)`",
+        );
+    }
+}
+
+fn check_args(options: &Options, func: &Func, errors: &Errors) {
+    for arg in &func.args {
+        if let Type::Reference(TypeReference {
+            mutability: Some(m),
+            ..
+        }) = &*arg.ty
+        {
+            errors.spanned(
+                m,
+                "#[cached] cannot cache a function taking `&mut`: a hit would skip its mutation; take `&` or a value",
+            );
+            continue;
+        }
+        if options.key.is_some() {
+            continue;
+        }
+        let mut finder = Finder::default();
+        finder.visit_type(&arg.ty);
+        if let Some(impl_trait) = finder.impl_trait {
+            errors.spanned(
+                impl_trait,
+                "an `impl Trait` argument cannot be a cache key: take a concrete type, or add `key = ...`",
+            );
+        } else if let Some(dyn_trait) = finder.dyn_trait {
+            errors.spanned(
+                dyn_trait,
+                "a `dyn Trait` argument cannot be a cache key: take a concrete type, or add `key = ...`",
+            );
+        }
+    }
+}
+
+fn check_return(func: &Func, errors: &Errors) {
+    let ReturnType::Type(_, ty) = &func.sig.output else {
+        return;
+    };
+    let mut finder = Finder::default();
+    finder.visit_type(ty);
+    if let Some(impl_trait) = finder.impl_trait {
+        errors.spanned(
+            impl_trait,
+            "#[cached] cannot store an `impl Trait` return value: name the type, or return `Box<dyn Trait>`/`Arc<dyn Trait>`",
+        );
+    } else if let Some(borrow) = finder.borrow {
+        errors.spanned(
+            borrow,
+            "#[cached] cannot return a borrow: cached values outlive the call; return an owned value (`String`, `Vec<T>`, `Arc<T>`)",
+        );
+    }
+}
+
+/// Finds the first `impl Trait`, `dyn Trait` and non-`'static` borrow in a type.
+#[derive(Default)]
+struct Finder<'a> {
+    impl_trait: Option<&'a TypeImplTrait>,
+    dyn_trait: Option<&'a syn::TypeTraitObject>,
+    borrow: Option<proc_macro2::TokenStream>,
+}
+
+impl<'a> Visit<'a> for Finder<'a> {
+    fn visit_type_impl_trait(&mut self, t: &'a TypeImplTrait) {
+        self.impl_trait.get_or_insert(t);
+    }
+
+    fn visit_type_trait_object(&mut self, t: &'a syn::TypeTraitObject) {
+        self.dyn_trait.get_or_insert(t);
+        visit::visit_type_trait_object(self, t);
+    }
+
+    fn visit_type_reference(&mut self, r: &'a TypeReference) {
+        let is_static = r.lifetime.as_ref().is_some_and(|l| l.ident == "static");
+        if !is_static && self.borrow.is_none() {
+            self.borrow = Some(quote::quote!(#r));
+        }
+        visit::visit_type_reference(self, r);
+    }
+
+    fn visit_lifetime(&mut self, l: &'a syn::Lifetime) {
+        if l.ident != "static" && self.borrow.is_none() {
+            self.borrow = Some(quote::quote!(#l));
+        }
+    }
+}
