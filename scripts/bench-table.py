@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Markdown tables from the criterion results of compare/benches/hits.rs.
+
+Usage: scripts/bench-table.py [compare/target/criterion]
+Prints one table per group: mean time per call (ns) and, where the group
+has a memokit row, each row's time relative to memokit's. The thread group
+prints hits per second per contestant and thread count.
+"""
+import json
+import os
+import sys
+
+ROOT = sys.argv[1] if len(sys.argv) > 1 else "compare/target/criterion"
+GROUPS = ["hit_no_arg", "hit_keyed", "hit_ttl", "hit_bounded", "hit_str", "miss"]
+
+
+def mean_ns(path):
+    with open(os.path.join(path, "new", "estimates.json")) as f:
+        return json.load(f)["mean"]["point_estimate"]
+
+
+def group(name):
+    base = os.path.join(ROOT, name)
+    if not os.path.isdir(base):
+        return
+    rows = {b: mean_ns(os.path.join(base, b)) for b in sorted(os.listdir(base))
+            if os.path.isfile(os.path.join(base, b, "new", "estimates.json"))}
+    ours = rows.get("memokit")
+    print(f"\n#### {name}\n")
+    print("| contestant | ns/call | × memokit |")
+    print("|---|---:|---:|")
+    for b, ns in sorted(rows.items(), key=lambda r: r[1]):
+        rel = f"{ns / ours:.2f}" if ours else ""
+        print(f"| {b} | {ns:.1f} | {rel} |")
+
+
+def threads():
+    base = os.path.join(ROOT, "threads_keyed")
+    if not os.path.isdir(base):
+        return
+    print("\n#### threads_keyed (million hits/s, all threads together)\n")
+    print("| contestant | 1 thread | 2 threads | 4 threads | 2t / 1t |")
+    print("|---|---:|---:|---:|---:|")
+    names = sorted({d.rsplit("_", 1)[0] for d in os.listdir(base) if d != "report"})
+    for who in names:
+        rates = {}
+        for t in ("1", "2", "4"):
+            path = os.path.join(base, f"{who}_{t}")
+            if os.path.isdir(path):
+                rates[t] = int(t) / mean_ns(path) * 1e3
+        if rates:
+            cells = " | ".join(f"{rates.get(t, 0):.1f}" for t in ("1", "2", "4"))
+            scale = rates.get("2", 0) / rates["1"] if rates.get("1") else 0
+            print(f"| {who} | {cells} | {scale:.2f} |")
+
+
+for g in GROUPS:
+    group(g)
+threads()
