@@ -4,14 +4,13 @@ use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 use std::time::Instant;
 
-use parking_lot::RwLock;
-
+use crate::shard_lock::ShardLock;
 use crate::clock::{self, Clock, TimeSource};
 use crate::config::Config;
 use crate::flight::{Flight, Joined};
 use crate::key::Lookup;
 use crate::stats::{Counters, Stats};
-use crate::storage::{Shard, NEVER};
+use crate::storage::{Entry, Shard, NEVER};
 use crate::values::{ValueOps, ValuePolicy};
 
 #[repr(align(128))]
@@ -26,7 +25,11 @@ struct Aligned<T>(T);
 pub struct Cache<K, V> {
     config: &'static Config,
     hasher: foldhash::fast::RandomState,
-    shards: Box<[Aligned<RwLock<Shard<K, V>>>]>,
+    /// The hash of every key when keys are zero-sized (a function without
+    /// arguments has the single key `()`): no hashing on its hits.
+    zst_hash: u64,
+    /// Hits read a shard without writing anything shared; see [`ShardLock`].
+    shards: Box<[Aligned<ShardLock<K, V>>]>,
     /// `hash >> shard_shift` picks the shard (middle bits: hashbrown uses the
     /// low bits for the bucket and the top seven for its tags).
     shard_mask: usize,
@@ -78,13 +81,17 @@ where
         if ttl.is_some() {
             clock::start_ticking();
         }
+        let hasher = foldhash::fast::RandomState::default();
+        // In shard 0 (bits 32.. pick the shard), so finding it costs nothing.
+        let zst_hash = hasher.hash_one(()) & u64::from(u32::MAX);
         Cache {
             config,
-            hasher: foldhash::fast::RandomState::default(),
+            zst_hash,
+            hasher,
             shards: (0..shards)
                 .map(|i| {
                     let cap = per_shard.saturating_add(usize::from(i < remainder));
-                    Aligned(RwLock::new(Shard::new(cap)))
+                    Aligned(ShardLock::new(Shard::new(cap), zst_hash))
                 })
                 .collect(),
             shard_mask: shards - 1,
@@ -101,8 +108,22 @@ where
     }
 
     #[inline]
-    fn shard(&self, hash: u64) -> &RwLock<Shard<K, V>> {
+    fn shard(&self, hash: u64) -> &ShardLock<K, V> {
+        if size_of::<K>() == 0 {
+            return &self.shards[0].0;
+        }
         &self.shards[(hash >> SHARD_SHIFT) as usize & self.shard_mask].0
+    }
+
+    /// The hash of the key `query` stands for. All values of a zero-sized
+    /// key type share one precomputed hash, consistently on every path.
+    #[inline]
+    fn hash_of<Q: Lookup<K>>(&self, query: &Q) -> u64 {
+        if size_of::<K>() == 0 {
+            self.zst_hash
+        } else {
+            query.hash_with(&self.hasher)
+        }
     }
 
     #[inline]
@@ -114,7 +135,7 @@ where
         self.ttl.map_or(NEVER, |ttl| now.saturating_add(ttl))
     }
 
-    /// The fast path: a shared lock, a borrowed lookup, a clone.
+    /// The fast path: a lock-free shared read, a borrowed lookup, a clone.
     #[doc(hidden)]
     #[inline]
     pub fn lookup<Q: Lookup<K>, P: ValuePolicy<V>>(
@@ -122,21 +143,39 @@ where
         query: Q,
         _values: P,
     ) -> Result<V, Miss<K>> {
-        let hash = query.hash_with(&self.hasher);
-        {
-            let shard = self.shard(hash).read();
-            if let Some(entry) = shard.find(hash, |k| query.matches(k)) {
-                if self.is_live(entry.deadline) {
-                    entry.touch();
-                    self.counters.hit();
-                    return Ok(P::clone_value(&entry.value));
-                }
-            }
+        let hash = self.hash_of(&query);
+        let shard = self.shard(hash);
+        let mut found = None;
+        if size_of::<K>() == 0 {
+            // No `touch`: with a single key, eviction order is moot.
+            found = shard.read_solo(|entry| {
+                (query.matches(&entry.key) && self.is_live(entry.deadline))
+                    .then(|| P::clone_value(&entry.value))
+            });
         }
-        Err(Miss {
-            hash,
-            key: query.to_key(),
-        })
+        if found.is_none() {
+            found = shard.read(|shard| self.live_value::<P>(shard.find(hash, |k| query.matches(k))?));
+        }
+        match found {
+            Some(value) => {
+                self.counters.hit();
+                Ok(value)
+            }
+            None => Err(Miss {
+                hash,
+                key: query.to_key(),
+            }),
+        }
+    }
+
+    /// A copy of the entry's value, if it has not expired.
+    #[inline]
+    fn live_value<P: ValuePolicy<V>>(&self, entry: &Entry<K, V>) -> Option<V> {
+        if !self.is_live(entry.deadline) {
+            return None;
+        }
+        entry.touch();
+        Some(P::clone_value(&entry.value))
     }
 
     /// The slow path: joins the computation of this key in flight, or runs
@@ -217,7 +256,7 @@ where
 
     /// Removes the entry of this key; true if there was a live one.
     pub fn invalidate<Q: Lookup<K>>(&self, query: Q) -> bool {
-        let hash = query.hash_with(&self.hasher);
+        let hash = self.hash_of(&query);
         let mut shard = self.shard(hash).write();
         shard.forget_flight(hash, |k| query.matches(k));
         shard
@@ -231,7 +270,7 @@ where
         if !(self.ops.is_cacheable)(&value) {
             return;
         }
-        let hash = self.hasher.hash_one(&key);
+        let hash = self.hash_of(&&key);
         let mut shard = self.shard(hash).write();
         shard.forget_flight(hash, |k| *k == key);
         self.store_locked(&mut shard, hash, key, value);
@@ -239,18 +278,19 @@ where
 
     /// The live value of this key, without computing it or counting a hit.
     pub fn peek<Q: Lookup<K>>(&self, query: Q) -> Option<V> {
-        let hash = query.hash_with(&self.hasher);
-        let shard = self.shard(hash).read();
-        shard
-            .find(hash, |k| query.matches(k))
-            .filter(|e| self.is_live(e.deadline))
-            .map(|e| (self.ops.clone_value)(&e.value))
+        let hash = self.hash_of(&query);
+        self.shard(hash).read(|shard| {
+            shard
+                .find(hash, |k| query.matches(k))
+                .filter(|e| self.is_live(e.deadline))
+                .map(|e| (self.ops.clone_value)(&e.value))
+        })
     }
 
     /// The number of live entries (expired ones are swept first).
     pub fn len(&self) -> usize {
         self.sweep_expired();
-        self.shards.iter().map(|s| s.0.read().len()).sum()
+        self.shards.iter().map(|s| s.0.read(Shard::len)).sum()
     }
 
     /// Whether there are no live entries.
@@ -290,7 +330,7 @@ where
         }
         let now = self.time.now();
         for shard in self.shards.iter() {
-            if shard.0.read().may_hold_expired(now) {
+            if shard.0.read(|s| s.may_hold_expired(now)) {
                 let swept = shard.0.write().sweep(now);
                 self.counters.expired(swept);
             }

@@ -1,0 +1,335 @@
+//! A reader-writer lock whose readers, while no one writes, write nothing
+//! shared and execute no atomic read-modify-write.
+//!
+//! A plain `RwLock` read costs two atomic read-modify-writes on the lock
+//! word, a cache line every reading thread writes: reads are serialised on
+//! that line and get slower as threads are added. Here, while the lock is
+//! *biased*, a reader instead announces itself in its own thread's slot
+//! ([`readers`](crate::readers)), re-checks the bias and reads; the writer
+//! who wants the data first clears the bias and waits until no slot
+//! announces this lock. This is BRAVO (Dice and Kogan, "BRAVO: Biased
+//! Locking for Reader-Writer Locks", USENIX ATC 2019), with the reader's
+//! store-load fence moved to the writer by an asymmetric barrier
+//! ([`barrier`](crate::barrier)), and per-thread slots instead of a hashed
+//! table, so that a reader's announcement is a plain store.
+//!
+//! Writers take the underlying lock as usual. Clearing the bias (a
+//! *revocation*) costs a heavy barrier and a scan of the slots, so after one
+//! the lock stays unbiased, readers taking the underlying lock, until enough
+//! reads have happened without a write to pay for it: a cache being filled
+//! never revokes, a cache being hit stays biased.
+//!
+//! # Invariants
+//! 1. `data` is mutated only through a [`WriteGuard`], which holds `lock`
+//!    exclusively and was created after the bias was clear and no slot
+//!    announced this lock.
+//! 2. `bias` becomes true only while `lock` is held (shared, by a slow
+//!    reader), so never while a [`WriteGuard`] exists.
+//! 3. A fast reader reads `data` only between announcing itself (a store to
+//!    its slot, then [`barrier::light_for`]) and withdrawing (a release store of
+//!    0), and only if it saw `bias` set after announcing. A writer clears
+//!    `bias`, runs [`barrier::heavy`], then waits for every slot announcing
+//!    this lock. By the barrier pair, either the writer sees the
+//!    announcement (and waits for the withdrawal, whose release orders the
+//!    reads before the write) or the reader sees the cleared bias (and takes
+//!    the slow path). So no read overlaps a write.
+//! 4. A fast reader sees every earlier write: the bias it acquired was set
+//!    by a slow reader that held `lock` after the writer released it.
+//! 5. A thread reads at most one lock at a time through its slot; a nested
+//!    read (a `Clone` or `Eq` that reads another cache) takes the slow path.
+
+use std::time::Instant;
+
+use crate::barrier;
+use crate::readers::{Announced, Registry, Slot};
+use crate::sync::{AtomicU32, AtomicU8, MutPtr, Ordering, UnsafeCell};
+
+#[cfg(not(loom))]
+type RawLock = parking_lot::RwLock<()>;
+#[cfg(loom)]
+type RawLock = loom::sync::RwLock<()>;
+
+#[cfg(not(loom))]
+type RawWriteGuard<'a> = parking_lot::RwLockWriteGuard<'a, ()>;
+#[cfg(loom)]
+type RawWriteGuard<'a> = loom::sync::RwLockWriteGuard<'a, ()>;
+
+/// Slow reads required before the bias comes back, at least (under loom,
+/// one, so the models reach the biased state quickly).
+const MIN_REBIAS: u32 = if cfg!(loom) { 1 } else { 64 };
+/// And at most, however costly the last revocation was.
+const MAX_REBIAS: u32 = 1 << 16;
+/// Roughly what a slow read costs more than a fast one: a revocation that
+/// took `n` ns is paid for after `n / SLOW_READ_EXTRA_NS` slow reads.
+const SLOW_READ_EXTRA_NS: u128 = 8;
+
+/// See the module documentation.
+pub(crate) struct BiasedLock<T> {
+    /// Non-zero: readers may read without taking `lock` (invariants 2
+    /// and 3); the value is the [`barrier::mode`] they use, so a reader
+    /// learns both from one load.
+    bias: AtomicU8,
+    /// Slow reads since the last write or revocation.
+    slow_reads: AtomicU32,
+    /// `slow_reads` at which a slow reader sets `bias` again.
+    rebias_after: AtomicU32,
+    lock: RawLock,
+    registry: &'static Registry,
+    data: UnsafeCell<T>,
+}
+
+// SAFETY: like `RwLock<T>`: the lock hands out `&T` to several threads at
+// once (so `T: Sync`) and `&mut T` to one at a time (so `T: Send`).
+unsafe impl<T: Send> Send for BiasedLock<T> {}
+unsafe impl<T: Send + Sync> Sync for BiasedLock<T> {}
+
+/// Exclusive access; the data may be mutated through it.
+pub(crate) struct WriteGuard<'a, T> {
+    data: MutPtr<T>,
+    _lock: RawWriteGuard<'a>,
+}
+
+impl<T> BiasedLock<T> {
+    /// A lock whose lock-free readers announce themselves in the slots of
+    /// the process-wide registry.
+    #[cfg(not(loom))]
+    pub(crate) fn new(data: T) -> Self {
+        Self::with_registry(data, crate::readers::global())
+    }
+
+    /// A lock whose lock-free readers use the slots of `registry`.
+    pub(crate) fn with_registry(data: T, registry: &'static Registry) -> Self {
+        barrier::init();
+        BiasedLock {
+            bias: AtomicU8::new(0),
+            slow_reads: AtomicU32::new(0),
+            rebias_after: AtomicU32::new(MIN_REBIAS),
+            lock: RawLock::new(()),
+            registry,
+            data: UnsafeCell::new(data),
+        }
+    }
+
+    /// Runs `read` with shared access to the data.
+    #[cfg(not(loom))]
+    #[inline]
+    pub(crate) fn read<R>(&self, read: impl FnOnce(&T) -> R) -> R {
+        self.read_as(crate::readers::current(), read)
+    }
+
+    /// [`read`](Self::read) on behalf of the thread owning `slot` (`None`:
+    /// the thread has none and takes the lock).
+    #[inline]
+    pub(crate) fn read_as<R>(&self, slot: Option<&Slot>, read: impl FnOnce(&T) -> R) -> R {
+        if let Some(_announced) = self.announce(slot) {
+            let data = self.data.get();
+            // SAFETY: announced and biased: no `WriteGuard` exists until the
+            // announcement is withdrawn (invariant 3).
+            return read(unsafe { data.deref() });
+        }
+        self.read_locked(read)
+    }
+
+    #[inline]
+    fn announce<'s>(&self, slot: Option<&'s Slot>) -> Option<Announced<'s>> {
+        let mode = self.bias.load(Ordering::Relaxed);
+        if mode == 0 {
+            return None;
+        }
+        let announced = slot?.announce(self.address())?; // invariant 5
+        barrier::light_for(mode);
+        // Acquire: pairs with the release that set the bias (invariant 4).
+        (self.bias.load(Ordering::Acquire) != 0).then_some(announced)
+    }
+
+    fn read_locked<R>(&self, read: impl FnOnce(&T) -> R) -> R {
+        let _shared = self.lock_shared();
+        // A load and a store rather than an atomic add: concurrent slow
+        // readers may lose counts, which only delays the bias a little.
+        let reads = self.slow_reads.load(Ordering::Relaxed).saturating_add(1);
+        self.slow_reads.store(reads, Ordering::Relaxed);
+        if reads >= self.rebias_after.load(Ordering::Relaxed) {
+            // Release: a fast reader acquiring the bias sees every write
+            // before this read (invariant 4). `lock` is held: invariant 2.
+            self.bias.store(barrier::mode(), Ordering::Release);
+        }
+        let data = self.data.get();
+        // SAFETY: `lock` is held shared, so no `WriteGuard` exists.
+        read(unsafe { data.deref() })
+    }
+
+    /// Exclusive access, waiting for readers of both kinds to finish.
+    pub(crate) fn write(&self) -> WriteGuard<'_, T> {
+        let exclusive = self.lock_exclusive();
+        self.slow_reads.store(0, Ordering::Relaxed);
+        if self.bias.load(Ordering::Relaxed) != 0 {
+            self.revoke();
+        }
+        WriteGuard {
+            data: self.data.get_mut(),
+            _lock: exclusive,
+        }
+    }
+
+    /// Clears the bias and waits out the lock-free readers (invariant 3).
+    #[cold]
+    fn revoke(&self) {
+        let started = Instant::now();
+        self.bias.store(0, Ordering::Relaxed);
+        barrier::heavy();
+        self.registry.wait_for_readers(self.address());
+        let cost = started.elapsed().as_nanos() / SLOW_READ_EXTRA_NS;
+        let rebias = u32::try_from(cost).unwrap_or(MAX_REBIAS);
+        self.rebias_after
+            .store(rebias.clamp(MIN_REBIAS, MAX_REBIAS), Ordering::Relaxed);
+    }
+
+    /// Whether lock-free reads are on (for tests).
+    #[cfg(test)]
+    pub(crate) fn is_biased(&self) -> bool {
+        self.bias.load(Ordering::Relaxed) != 0
+    }
+
+    fn address(&self) -> usize {
+        std::ptr::from_ref(self).addr()
+    }
+
+    #[cfg(not(loom))]
+    fn lock_shared(&self) -> parking_lot::RwLockReadGuard<'_, ()> {
+        self.lock.read()
+    }
+
+    #[cfg(loom)]
+    fn lock_shared(&self) -> loom::sync::RwLockReadGuard<'_, ()> {
+        self.lock.read().unwrap()
+    }
+
+    #[cfg(not(loom))]
+    fn lock_exclusive(&self) -> RawWriteGuard<'_> {
+        self.lock.write()
+    }
+
+    #[cfg(loom)]
+    fn lock_exclusive(&self) -> RawWriteGuard<'_> {
+        self.lock.write().unwrap()
+    }
+}
+
+impl<T> std::ops::Deref for WriteGuard<'_, T> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        // SAFETY: the guard holds `lock` exclusively and the bias was
+        // revoked: no other reference to the data exists (invariant 1).
+        unsafe { self.data.deref() }
+    }
+}
+
+impl<T> std::ops::DerefMut for WriteGuard<'_, T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as in `deref`, and `&mut self` makes this the only one.
+        unsafe { self.data.deref() }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    /// Miri runs the same interleavings, far fewer of them.
+    const ROUNDS: usize = if cfg!(miri) { 200 } else { 20_000 };
+    const WRITES: u64 = if cfg!(miri) { 20 } else { 500 };
+
+    use super::*;
+
+    fn registry() -> &'static Registry {
+        Box::leak(Box::new(Registry::new()))
+    }
+
+    #[test]
+    fn reads_turn_lock_free_and_a_write_turns_them_back() {
+        let registry = registry();
+        let lock = BiasedLock::with_registry(1u32, registry);
+        let slot = registry.claim();
+        assert!(!lock.is_biased());
+        for _ in 0..MIN_REBIAS {
+            assert_eq!(lock.read_as(Some(slot), |v| *v), 1);
+        }
+        assert!(lock.is_biased());
+        assert_eq!(lock.read_as(Some(slot), |v| *v), 1);
+        assert_eq!(slot.reading.load(Ordering::Relaxed), 0);
+        *lock.write() = 2;
+        assert!(!lock.is_biased());
+        assert_eq!(lock.read_as(Some(slot), |v| *v), 2);
+    }
+
+    #[test]
+    fn a_nested_read_takes_the_lock() {
+        let registry = registry();
+        let outer = BiasedLock::with_registry(1u32, registry);
+        let inner = BiasedLock::with_registry(2u32, registry);
+        let slot = registry.claim();
+        for _ in 0..MIN_REBIAS {
+            outer.read_as(Some(slot), |_| ());
+            inner.read_as(Some(slot), |_| ());
+        }
+        let sum = outer.read_as(Some(slot), |a| {
+            assert_eq!(slot.reading.load(Ordering::Relaxed), outer.address());
+            a + inner.read_as(Some(slot), |b| *b)
+        });
+        assert_eq!(sum, 3);
+    }
+
+    #[test]
+    fn a_panicking_read_withdraws_its_announcement() {
+        let registry = registry();
+        let lock = BiasedLock::with_registry(1u32, registry);
+        let slot = registry.claim();
+        for _ in 0..MIN_REBIAS {
+            lock.read_as(Some(slot), |_| ());
+        }
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            lock.read_as(Some(slot), |_| panic!("in a read"))
+        }));
+        assert!(caught.is_err());
+        assert_eq!(slot.reading.load(Ordering::Relaxed), 0);
+        *lock.write() = 5; // would wait forever on a stale announcement
+        assert_eq!(lock.read_as(Some(slot), |v| *v), 5);
+    }
+
+    #[test]
+    fn returned_slots_are_reused() {
+        let registry = registry();
+        let first = registry.claim();
+        let first_address = std::ptr::from_ref(first);
+        registry.release(first);
+        let second = registry.claim();
+        assert_eq!(first_address, std::ptr::from_ref(second));
+        let third = registry.claim();
+        assert_ne!(std::ptr::from_ref(second), std::ptr::from_ref(third));
+        assert_eq!(registry.slots().count(), 2);
+    }
+
+    #[test]
+    fn threads_read_while_one_writes() {
+        let lock = BiasedLock::new([0u64; 8]);
+        std::thread::scope(|s| {
+            for _ in 0..3 {
+                s.spawn(|| {
+                    for _ in 0..ROUNDS {
+                        lock.read(|v| assert!(v.iter().all(|x| *x == v[0])));
+                    }
+                });
+            }
+            s.spawn(|| {
+                for i in 1..=WRITES {
+                    let mut v = lock.write();
+                    for x in v.iter_mut() {
+                        *x = i;
+                    }
+                }
+            });
+        });
+        assert_eq!(lock.read(|v| v[7]), WRITES);
+    }
+}

@@ -1,0 +1,196 @@
+//! A shard behind its lock, plus a lock-free path to the single entry of
+//! a zero-sized key type.
+//!
+//! A function without arguments is keyed by `()`: its cache holds at most
+//! one entry, read on every call and written once per computation (once
+//! per `ttl`, or after a `clear`). Its hit should cost what `OnceLock::get`
+//! costs, not a hash-table probe behind a lock. So for a zero-sized key the
+//! shard [`Published`] the address of that entry after every write, and a
+//! hit reads the entry through it. Every writer retracts the address before
+//! it touches the shard (which may move or free the entry), so the
+//! publication contract holds: the entry stays put until the retraction.
+
+use crate::biased::{BiasedLock, WriteGuard};
+use crate::published::Published;
+use crate::storage::{Entry, Shard};
+
+/// One shard of a cache and its protection.
+pub(crate) struct ShardLock<K, V> {
+    lock: BiasedLock<Shard<K, V>>,
+    /// Zero-sized keys only: the entry of the key, readable without the lock.
+    solo: Published<Entry<K, V>>,
+    /// Zero-sized keys only: the hash every key has.
+    zst_hash: u64,
+}
+
+/// Exclusive access to a shard; publishes the single entry when dropped.
+pub(crate) struct ShardWrite<'a, K: Eq, V> {
+    guard: WriteGuard<'a, Shard<K, V>>,
+    cell: &'a ShardLock<K, V>,
+}
+
+const fn zero_sized<K>() -> bool {
+    size_of::<K>() == 0
+}
+
+impl<K: Eq, V> ShardLock<K, V> {
+    /// `zst_hash` is the hash of every key when `K` is zero-sized.
+    pub(crate) fn new(shard: Shard<K, V>, zst_hash: u64) -> Self {
+        ShardLock {
+            lock: BiasedLock::new(shard),
+            solo: Published::new(),
+            zst_hash,
+        }
+    }
+
+    /// Shared access for the duration of `read`.
+    #[inline]
+    pub(crate) fn read<R>(&self, read: impl FnOnce(&Shard<K, V>) -> R) -> R {
+        self.lock.read(read)
+    }
+
+    /// Runs `read` on the single entry of a zero-sized key without taking
+    /// the lock; `None` if there is no entry or this thread is already in a
+    /// lock-free read.
+    #[inline]
+    pub(crate) fn read_solo<R>(&self, read: impl FnOnce(&Entry<K, V>) -> Option<R>) -> Option<R> {
+        debug_assert!(zero_sized::<K>());
+        self.solo.read(read)
+    }
+
+    /// Exclusive access, once no reader of any kind is left.
+    pub(crate) fn write(&self) -> ShardWrite<'_, K, V> {
+        let guard = self.lock.write();
+        if zero_sized::<K>() {
+            // Serialised by the lock, like every `publish`.
+            self.solo.retract();
+        }
+        ShardWrite { guard, cell: self }
+    }
+}
+
+impl<K: Eq, V> std::ops::Deref for ShardWrite<'_, K, V> {
+    type Target = Shard<K, V>;
+
+    #[inline]
+    fn deref(&self) -> &Shard<K, V> {
+        &self.guard
+    }
+}
+
+impl<K: Eq, V> std::ops::DerefMut for ShardWrite<'_, K, V> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut Shard<K, V> {
+        &mut self.guard
+    }
+}
+
+impl<K: Eq, V> Drop for ShardWrite<'_, K, V> {
+    #[allow(clippy::eq_op, reason = "`k == k` is the user's `Eq`, as a lookup would call it")]
+    fn drop(&mut self) {
+        if !zero_sized::<K>() {
+            return;
+        }
+        // All values of a zero-sized type are the same bytes, so `k == k`
+        // asks whether the stored key equals any query, as a lookup would.
+        let entry = self.guard.find(self.cell.zst_hash, |k| k == k);
+        let address = entry.map_or(std::ptr::null(), std::ptr::from_ref);
+        // SAFETY: the shard is only changed through a `ShardWrite`, whose
+        // creation retracts first; until then the entry stays where it is.
+        // `publish` and `retract` run under the shard's lock.
+        unsafe { self.cell.solo.publish(address) };
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    /// Miri runs the same interleavings, far fewer of them.
+    const ROUNDS: usize = if cfg!(miri) { 200 } else { 20_000 };
+    const WRITES: u64 = if cfg!(miri) { 20 } else { 500 };
+
+    use std::sync::atomic::AtomicU64;
+    use std::time::Duration;
+
+    use crate::cache::Cache;
+    use crate::clock::ManualClock;
+    use crate::config::Config;
+    use crate::values::AllValues;
+
+    fn cache(ttl: Option<Duration>) -> &'static Cache<(), u64> {
+        let config = Box::leak(Box::new(Config {
+            id: "solo",
+            name: "solo",
+            ttl,
+            capacity: None,
+        }));
+        Box::leak(Box::new(Cache::new(config, AllValues)))
+    }
+
+    /// A call of a function without arguments returning `next`.
+    fn call(cache: &Cache<(), u64>, next: &AtomicU64) -> u64 {
+        match cache.lookup(&(), AllValues) {
+            Ok(hit) => hit,
+            Err(miss) => cache.compute(miss, AllValues, || {
+                next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            }),
+        }
+    }
+
+    #[test]
+    fn the_single_entry_follows_clear_invalidate_and_insert() {
+        let cache = cache(None);
+        let next = AtomicU64::new(1);
+        assert_eq!(call(cache, &next), 1);
+        assert_eq!(call(cache, &next), 1);
+        cache.clear();
+        assert_eq!(call(cache, &next), 2);
+        assert!(cache.invalidate(&()));
+        assert_eq!(cache.peek(&()), None);
+        assert_eq!(call(cache, &next), 3);
+        cache.insert((), 10);
+        assert_eq!(call(cache, &next), 10);
+        let stats = cache.stats();
+        assert_eq!((stats.hits, stats.misses), (2, 3));
+    }
+
+    #[test]
+    fn an_expired_single_entry_is_never_returned() {
+        let cache = cache(Some(Duration::from_secs(1)));
+        let clock = ManualClock::new();
+        cache.set_clock(clock.clone());
+        let next = AtomicU64::new(1);
+        assert_eq!(call(cache, &next), 1);
+        clock.advance(Duration::from_millis(999));
+        assert_eq!(call(cache, &next), 1);
+        clock.advance(Duration::from_millis(1));
+        assert_eq!(call(cache, &next), 2);
+        assert_eq!(call(cache, &next), 2);
+    }
+
+    #[test]
+    fn readers_see_each_value_whole_while_it_is_replaced() {
+        let cache = cache(None);
+        let next = AtomicU64::new(1);
+        call(cache, &next);
+        std::thread::scope(|s| {
+            for _ in 0..3 {
+                s.spawn(|| {
+                    let mut last = 0;
+                    for _ in 0..ROUNDS {
+                        let seen = call(cache, &next);
+                        // Values only grow: a reader never sees an old
+                        // entry after a newer one, nor a freed one.
+                        assert!(seen >= last);
+                        last = seen;
+                    }
+                });
+            }
+            s.spawn(|| {
+                for _ in 0..WRITES {
+                    cache.clear();
+                    std::thread::yield_now();
+                }
+            });
+        });
+    }
+}
