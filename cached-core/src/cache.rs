@@ -361,16 +361,20 @@ where
         let cache = self.cache;
         cache.counters.miss(self.started.elapsed());
         let key = self.key.take().expect("completed once");
-        let stored = P::is_cacheable(value).then(|| P::clone_value(value));
+        let cacheable = P::is_cacheable(value);
         {
             let mut shard = cache.shard(self.hash).write();
-            if shard.end_flight(self.hash, &key, &self.flight) {
-                if let Some(v) = &stored {
-                    cache.store_locked(&mut shard, self.hash, key, P::clone_value(v));
-                }
+            if shard.end_flight(self.hash, &key, &self.flight) && cacheable {
+                cache.store_locked(&mut shard, self.hash, key, P::clone_value(value));
             }
         }
-        self.flight.finish(stored);
+        // Waiters clone the flight under the shard's lock while it is
+        // registered, so after `end_flight` none can join: if we hold the
+        // only reference, there is nobody to hand a copy to or to wake.
+        if Arc::strong_count(&self.flight) > 1 {
+            self.flight
+                .finish(cacheable.then(|| P::clone_value(value)));
+        }
     }
 }
 
