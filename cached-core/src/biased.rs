@@ -92,7 +92,6 @@ pub(crate) struct WriteGuard<'a, T> {
 impl<T> BiasedLock<T> {
     /// A lock whose lock-free readers announce themselves in the slots of
     /// the process-wide registry.
-    #[cfg(not(loom))]
     pub(crate) fn new(data: T) -> Self {
         Self::with_registry(data, crate::readers::global())
     }
@@ -111,7 +110,6 @@ impl<T> BiasedLock<T> {
     }
 
     /// Runs `read` with shared access to the data.
-    #[cfg(not(loom))]
     #[inline]
     pub(crate) fn read<R>(&self, read: impl FnOnce(&T) -> R) -> R {
         self.read_as(crate::readers::current(), read)

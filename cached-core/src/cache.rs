@@ -4,11 +4,11 @@ use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::shard_lock::ShardLock;
 use crate::clock::{self, Clock, TimeSource};
 use crate::config::Config;
 use crate::flight::{Flight, Joined};
 use crate::key::Lookup;
+use crate::shard_lock::ShardLock;
 use crate::stats::{Counters, Stats};
 use crate::storage::{Entry, Shard, NEVER};
 use crate::values::{ValueOps, ValuePolicy};
@@ -154,7 +154,8 @@ where
             });
         }
         if found.is_none() {
-            found = shard.read(|shard| self.live_value::<P>(shard.find(hash, |k| query.matches(k))?));
+            found =
+                shard.read(|shard| self.live_value::<P>(shard.find(hash, |k| query.matches(k))?));
         }
         match found {
             Some(value) => {
@@ -372,8 +373,7 @@ where
         // registered, so after `end_flight` none can join: if we hold the
         // only reference, there is nobody to hand a copy to or to wake.
         if Arc::strong_count(&self.flight) > 1 {
-            self.flight
-                .finish(cacheable.then(|| P::clone_value(value)));
+            self.flight.finish(cacheable.then(|| P::clone_value(value)));
         }
     }
 }

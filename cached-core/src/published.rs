@@ -32,7 +32,6 @@ pub(crate) struct Published<T> {
 
 impl<T> Published<T> {
     /// Nothing published, readers announcing in the process-wide registry.
-    #[cfg(not(loom))]
     pub(crate) fn new() -> Self {
         Self::with_registry(crate::readers::global())
     }
@@ -48,7 +47,6 @@ impl<T> Published<T> {
     }
 
     /// Runs `read` on the published target, if any.
-    #[cfg(not(loom))]
     #[inline]
     pub(crate) fn read<R>(&self, read: impl FnOnce(&T) -> Option<R>) -> Option<R> {
         self.read_as(crate::readers::current(), read)

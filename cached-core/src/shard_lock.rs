@@ -86,7 +86,10 @@ impl<K: Eq, V> std::ops::DerefMut for ShardWrite<'_, K, V> {
 }
 
 impl<K: Eq, V> Drop for ShardWrite<'_, K, V> {
-    #[allow(clippy::eq_op, reason = "`k == k` is the user's `Eq`, as a lookup would call it")]
+    #[allow(
+        clippy::eq_op,
+        reason = "`k == k` is the user's `Eq`, as a lookup would call it"
+    )]
     fn drop(&mut self) {
         if !zero_sized::<K>() {
             return;
