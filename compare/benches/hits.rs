@@ -189,8 +189,11 @@ static MOKA_NO_ARG: Moka<()> = LazyLock::new(|| moka::sync::Cache::builder().bui
 static MOKA_KEYED: Moka<u64> = LazyLock::new(|| moka::sync::Cache::builder().build());
 static MOKA_TTL: Moka<u64> =
     LazyLock::new(|| moka::sync::Cache::builder().time_to_live(TTL).build());
-static MOKA_BOUNDED: Moka<u64> =
-    LazyLock::new(|| moka::sync::Cache::builder().max_capacity(BOUND as u64).build());
+static MOKA_BOUNDED: Moka<u64> = LazyLock::new(|| {
+    moka::sync::Cache::builder()
+        .max_capacity(BOUND as u64)
+        .build()
+});
 static MOKA_STR: Moka<String> = LazyLock::new(|| moka::sync::Cache::builder().build());
 static MOKA_MISS: Moka<u64> = LazyLock::new(|| moka::sync::Cache::builder().build());
 
@@ -217,6 +220,11 @@ where
 }
 
 // ------------------------------------------------------------ harness
+
+/// A contestant: its name in the tables and its function.
+type Case<F> = (&'static str, F);
+/// A keyed cached function.
+type Keyed = fn(u64) -> u64;
 
 fn configure(group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>) {
     group
@@ -264,7 +272,7 @@ fn str_case(
 fn no_arg(c: &mut Criterion) {
     let mut group = c.benchmark_group("hit_no_arg");
     configure(&mut group);
-    let cases: [(&str, fn() -> u64); 7] = [
+    let cases: [Case<fn() -> u64>; 7] = [
         ("plain", || work(42)),
         ("oncelock", once_lock),
         ("rwlock", rw_option),
@@ -288,7 +296,9 @@ fn keyed(c: &mut Criterion) {
     keyed_case(&mut group, "memokit", mk::keyed);
     keyed_case(&mut group, "cached", peer::keyed);
     keyed_case(&mut group, "moka", |x| MOKA_KEYED.get_with(x, || work(x)));
-    keyed_case(&mut group, "quick_cache", |x| quick(&QUICK_KEYED, &x, || work(x)));
+    keyed_case(&mut group, "quick_cache", |x| {
+        quick(&QUICK_KEYED, &x, || work(x))
+    });
     group.finish();
 }
 
@@ -311,7 +321,9 @@ fn bounded(c: &mut Criterion) {
     keyed_case(&mut group, "memokit", mk::bounded);
     keyed_case(&mut group, "cached", peer::bounded);
     keyed_case(&mut group, "moka", |x| MOKA_BOUNDED.get_with(x, || work(x)));
-    keyed_case(&mut group, "quick_cache", |x| quick(&QUICK_BOUNDED, &x, || work(x)));
+    keyed_case(&mut group, "quick_cache", |x| {
+        quick(&QUICK_BOUNDED, &x, || work(x))
+    });
     group.finish();
 }
 
@@ -327,7 +339,9 @@ fn by_str(c: &mut Criterion) {
     str_case(&mut group, "moka", |s| {
         MOKA_STR.get_with_by_ref(s, || work_str(s))
     });
-    str_case(&mut group, "quick_cache", |s| quick(&QUICK_STR, s, || work_str(s)));
+    str_case(&mut group, "quick_cache", |s| {
+        quick(&QUICK_STR, s, || work_str(s))
+    });
     group.finish();
 }
 
@@ -364,20 +378,33 @@ fn miss(c: &mut Criterion) {
     let mut group = c.benchmark_group("miss");
     configure(&mut group);
     miss_case(&mut group, "plain", work, || {});
-    miss_case(&mut group, "rwlock", |x| HAND_MISS.get(&x, || (x, work(x))), || {
-        HAND_MISS.clear()
+    miss_case(
+        &mut group,
+        "rwlock",
+        |x| HAND_MISS.get(&x, || (x, work(x))),
+        || HAND_MISS.clear(),
+    );
+    miss_case(&mut group, "memokit", mk::miss, || {
+        mk::miss_memokit().clear()
     });
-    miss_case(&mut group, "memokit", mk::miss, || mk::miss_memokit().clear());
     miss_case(&mut group, "cached", peer::miss, || {
         peer::MISS.write().cache_clear()
     });
-    miss_case(&mut group, "moka", |x| MOKA_MISS.get_with(x, || work(x)), || {
-        MOKA_MISS.invalidate_all();
-        MOKA_MISS.run_pending_tasks();
-    });
-    miss_case(&mut group, "quick_cache", |x| quick(&QUICK_MISS, &x, || work(x)), || {
-        QUICK_MISS.clear()
-    });
+    miss_case(
+        &mut group,
+        "moka",
+        |x| MOKA_MISS.get_with(x, || work(x)),
+        || {
+            MOKA_MISS.invalidate_all();
+            MOKA_MISS.run_pending_tasks();
+        },
+    );
+    miss_case(
+        &mut group,
+        "quick_cache",
+        |x| quick(&QUICK_MISS, &x, || work(x)),
+        || QUICK_MISS.clear(),
+    );
     group.finish();
 }
 
@@ -412,7 +439,7 @@ fn run_threads(threads: u64, iters: u64, f: &(impl Fn(u64) -> u64 + Sync)) -> Du
 fn threads(c: &mut Criterion) {
     let mut group = c.benchmark_group("threads_keyed");
     configure(&mut group);
-    let cases: [(&str, fn(u64) -> u64); 5] = [
+    let cases: [Case<Keyed>; 5] = [
         ("rwlock", hand_keyed),
         ("memokit", mk::keyed),
         ("cached", peer::keyed),
