@@ -17,17 +17,17 @@
 //! *revocation*) costs a heavy barrier and a scan of the slots, so after one
 //! the lock stays unbiased, readers taking the underlying lock, until enough
 //! reads have happened without a write to pay for it: a cache being filled
-//! never revokes, a cache being hit stays biased.
+//! seldom revokes, a cache being hit stays biased.
 //!
 //! # Invariants
 //! 1. `data` is mutated only through a [`WriteGuard`], which holds `lock`
 //!    exclusively and was created after the bias was clear and no slot
 //!    announced this lock.
-//! 2. `bias` becomes true only while `lock` is held (shared, by a slow
+//! 2. `bias` becomes non-zero only while `lock` is held (shared, by a slow
 //!    reader), so never while a [`WriteGuard`] exists.
 //! 3. A fast reader reads `data` only between announcing itself (a store to
-//!    its slot, then [`barrier::light_for`]) and withdrawing (a release store of
-//!    0), and only if it saw `bias` set after announcing. A writer clears
+//!    its slot, then [`barrier::light_for`]) and withdrawing (a release
+//!    store of 0), and only if it saw `bias` set after announcing. A writer clears
 //!    `bias`, runs [`barrier::heavy`], then waits for every slot announcing
 //!    this lock. By the barrier pair, either the writer sees the
 //!    announcement (and waits for the withdrawal, whose release orders the
