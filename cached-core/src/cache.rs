@@ -1,5 +1,6 @@
 //! A cache: sharded storage, single-flight, TTL and capacity, statistics.
 
+use std::future::Future;
 use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 use std::time::Instant;
@@ -9,6 +10,7 @@ use parking_lot::RwLock;
 use crate::clock::{self, Clock, TimeSource};
 use crate::config::Config;
 use crate::flight::{Flight, Joined};
+use crate::flight_async::{self, Join};
 use crate::key::Lookup;
 use crate::stats::{Counters, Stats};
 use crate::storage::{Shard, NEVER};
@@ -351,5 +353,51 @@ where
             .write()
             .end_flight(self.hash, &key, &self.flight);
         self.flight.finish(None);
+    }
+}
+
+/// The slow path of an `async fn`.
+impl<K, V> Cache<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Send + Sync + 'static,
+{
+    /// [`Cache::compute`] for an `async fn`: a task waiting for another's
+    /// computation of the key yields instead of blocking its thread, and no
+    /// lock is held across an `.await`. The computing future holds the
+    /// leadership: dropped mid-way or panicking, it stores nothing and a
+    /// waiting task computes instead.
+    #[doc(hidden)]
+    pub async fn compute_async<P: ValuePolicy<V>, F: Future<Output = V>>(
+        &self,
+        miss: Miss<K>,
+        _values: P,
+        compute: F,
+    ) -> V {
+        let Miss { hash, key } = miss;
+        let flight = loop {
+            let joined = match self.begin::<P>(hash, &key) {
+                Begin::Hit(v) => return v,
+                Begin::Wait(flight) => Join::new(flight, self.config.name, P::clone_value),
+                Begin::Lead(flight) => break flight,
+            };
+            match joined.await {
+                Joined::Value(v) => {
+                    self.counters.hit();
+                    return v;
+                }
+                Joined::Retry => continue,
+            }
+        };
+        let mut leader = Leader {
+            cache: self,
+            hash,
+            key: Some(key),
+            flight,
+            started: Instant::now(),
+        };
+        let value = flight_async::lead(&leader.flight, compute).await;
+        leader.complete::<P>(&value);
+        value
     }
 }

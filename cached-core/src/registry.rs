@@ -46,20 +46,22 @@ where
 }
 
 struct Registry {
-    by_site: HashMap<(&'static str, TypeId), &'static (dyn Any + Send + Sync)>,
+    /// Keyed by site id, `Self` type name (methods) and instantiation tag.
+    by_site: HashMap<(&'static str, &'static str, TypeId), &'static (dyn Any + Send + Sync)>,
     all: Vec<&'static dyn CacheInfo>,
 }
 
 static REGISTRY: Mutex<Option<Registry>> = Mutex::new(None);
 
-/// The cache registered under `(id, tag)`, created by `make` on first use.
-/// It lives for the rest of the program, like a `static`.
+/// The cache registered under `(id, self_type, tag)`, created by `make` on
+/// first use. It lives for the rest of the program, like a `static`.
 ///
 /// # Panics
-/// If `(id, tag)` was registered with another cache type (two functions
+/// If `(id, self_type, tag)` was registered with another cache type (two functions
 /// claiming the same site id, which generated code never does).
 pub(crate) fn resolve<K, V>(
     id: &'static str,
+    self_type: &'static str,
     tag: TypeId,
     make: impl FnOnce() -> Cache<K, V>,
 ) -> &'static Cache<K, V>
@@ -72,12 +74,12 @@ where
         by_site: HashMap::new(),
         all: Vec::new(),
     });
-    let found = registry.by_site.get(&(id, tag)).copied();
+    let found = registry.by_site.get(&(id, self_type, tag)).copied();
     let any = match found {
         Some(any) => any,
         None => {
             let cache: &'static Cache<K, V> = Box::leak(Box::new(make()));
-            registry.by_site.insert((id, tag), cache);
+            registry.by_site.insert((id, self_type, tag), cache);
             registry.all.push(cache);
             cache
         }

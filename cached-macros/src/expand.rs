@@ -56,12 +56,8 @@ fn fallback(item: TokenStream, errors: Errors) -> TokenStream {
     let errors = errors.into_compile_errors();
     match syn::parse2::<ItemFn>(item.clone()) {
         Ok(mut f) => {
-            f.attrs.retain(|a| {
-                !a.path()
-                    .segments
-                    .last()
-                    .is_some_and(|s| s.ident == "cached")
-            });
+            f.attrs
+                .retain(|a| a.path().segments.last().is_none_or(|s| s.ident != "cached"));
             quote!(#errors #f)
         }
         Err(_) => quote!(#errors #item),
@@ -133,12 +129,49 @@ impl<'a> Expansion<'a> {
         let values_of = quote_spanned! {ret.span()=>
             (&::memokit::__private::Kind::<#ret>::new()).memokit_values()
         };
+        let instance = self.instance_type();
+        // A type parameter that is not `'static` cannot tell instantiations
+        // apart; the compiler's error then points at the first parameter.
+        let span = self
+            .func
+            .sig
+            .generics
+            .type_params()
+            .next()
+            .map_or_else(Span::call_site, |p| p.ident.span());
+        let resolve = match &self.func.receiver {
+            Some(_) => quote_spanned! {span=>
+                ::memokit::__private::Site::method_cache::<#instance, #key, #ret, _>(
+                    &#site, ::core::any::type_name::<Self>(), #values,
+                )
+            },
+            None => quote_spanned! {span=>
+                ::memokit::__private::Site::cache::<#instance, #key, #ret, _>(&#site, #values)
+            },
+        };
         quote! {
             static #site: ::memokit::__private::Site = ::memokit::__private::Site::new(#config);
             #[allow(unused_imports)]
             use ::memokit::__private::{PlainKind as _, ResultKind as _};
             let #values = #values_of;
-            let #cache = #site.cache::<(), #key, #ret, _>(#values);
+            let #cache = #resolve;
+        }
+    }
+
+    /// `fn() -> (T, U,)` of the type parameters, so each instantiation of a
+    /// generic function gets its own cache; `()` when there are none.
+    fn instance_type(&self) -> TokenStream {
+        let params: Vec<&Ident> = self
+            .func
+            .sig
+            .generics
+            .type_params()
+            .map(|p| &p.ident)
+            .collect();
+        if params.is_empty() {
+            quote!(())
+        } else {
+            quote!(fn() -> (#(#params,)*))
         }
     }
 
@@ -174,7 +207,6 @@ impl<'a> Expansion<'a> {
             inner_attrs,
             vis,
             sig,
-            block,
             args,
             ..
         } = self.func;
@@ -189,10 +221,13 @@ impl<'a> Expansion<'a> {
             quote!(let #key = #checked;)
         });
         let query = self.query();
-        let ret = &self.ret;
-        let rebinds = args.iter().filter_map(|Arg { name, pattern, .. }| {
-            pattern.as_ref().map(|pat| quote!(let #pat = #name;))
-        });
+        let rebinds = args
+            .iter()
+            .filter_map(|Arg { name, pattern, .. }| {
+                pattern.as_ref().map(|pat| quote!(let #pat = #name;))
+            })
+            .collect();
+        let compute = self.compute(rebinds);
         quote! {
             #(#outer_attrs)*
             #vis #sig {
@@ -203,8 +238,32 @@ impl<'a> Expansion<'a> {
                     ::core::result::Result::Ok(#hit) => return #hit,
                     ::core::result::Result::Err(#miss) => #miss,
                 };
+                #compute
+            }
+        }
+    }
+
+    /// Runs the body on a miss: as a closure, or for an `async fn` as an
+    /// `async move` block, where `return` and `?` work as in the body.
+    fn compute(&self, rebinds: TokenStream) -> TokenStream {
+        let values = mixed("__memokit_values");
+        let cache = mixed("__memokit_cache");
+        let miss = mixed("__memokit_miss");
+        let ret = &self.ret;
+        let block = &self.func.block;
+        if self.func.sig.asyncness.is_some() {
+            quote! {
+                #cache.compute_async(#miss, #values, ::memokit::__private::async_body::<#ret, _>(
+                    async move {
+                        #rebinds
+                        #block
+                    }
+                )).await
+            }
+        } else {
+            quote! {
                 #cache.compute(#miss, #values, move || -> #ret {
-                    #(#rebinds)*
+                    #rebinds
                     #block
                 })
             }
@@ -256,11 +315,15 @@ impl<'a> Expansion<'a> {
                 quote!(::memokit::__private::Lookup::<#key>::to_key(&#query))
             }
         };
+        let generics = type_generics(&func.sig.generics);
+        let (generics, _, where_clause) = generics.split_for_impl();
         quote! {
             #(#cfgs)*
             #[doc = #doc]
             #[allow(dead_code)]
-            #vis fn #companion() -> impl #for_lifetimes ::memokit::Control<#args_type, #ret> {
+            #vis fn #companion #generics() -> impl #for_lifetimes ::memokit::Control<#args_type, #ret>
+            #where_clause
+            {
                 #prelude
                 ::memokit::__private::CacheRef::new(#cache, move |#pattern: #closure_type| #body)
             }
@@ -323,6 +386,66 @@ fn name_elided_lifetimes(
     let mut lifetimes: Vec<Lifetime> = generics.lifetimes().map(|l| l.lifetime.clone()).collect();
     lifetimes.extend(namer.named);
     (lifetimes, types)
+}
+
+/// The function's generics less its lifetime parameters, which the
+/// companion quantifies over in its return type instead (`for<'a>`): its
+/// type parameters, with the bounds and predicates that do not mention
+/// those lifetimes.
+fn type_generics(generics: &syn::Generics) -> syn::Generics {
+    let lifetimes: Vec<&Lifetime> = generics.lifetimes().map(|l| &l.lifetime).collect();
+    let free = |tokens: &dyn ToTokens| !mentions_any(tokens, &lifetimes);
+    let mut out = generics.clone();
+    out.params = generics
+        .params
+        .iter()
+        .filter(|p| !matches!(p, syn::GenericParam::Lifetime(_)))
+        .cloned()
+        .map(|mut p| {
+            if let syn::GenericParam::Type(t) = &mut p {
+                t.bounds = t.bounds.iter().filter(|b| free(*b)).cloned().collect();
+            }
+            p
+        })
+        .collect();
+    if let Some(clause) = &mut out.where_clause {
+        clause.predicates = clause
+            .predicates
+            .iter()
+            .filter_map(|pred| match pred {
+                syn::WherePredicate::Type(t) if free(&t.bounded_ty) => {
+                    let mut t = t.clone();
+                    t.bounds = t.bounds.iter().filter(|b| free(*b)).cloned().collect();
+                    (!t.bounds.is_empty()).then_some(syn::WherePredicate::Type(t))
+                }
+                syn::WherePredicate::Lifetime(_) | syn::WherePredicate::Type(_) => None,
+                other => Some(other.clone()),
+            })
+            .collect();
+    }
+    out
+}
+
+/// Whether `tokens` name one of `lifetimes`.
+fn mentions_any(tokens: &dyn ToTokens, lifetimes: &[&Lifetime]) -> bool {
+    fn walk(stream: TokenStream, lifetimes: &[&Lifetime]) -> bool {
+        let mut tokens = stream.into_iter().peekable();
+        while let Some(tt) = tokens.next() {
+            match tt {
+                TokenTree::Punct(p) if p.as_char() == '\'' => {
+                    if let Some(TokenTree::Ident(i)) = tokens.peek() {
+                        if lifetimes.iter().any(|l| l.ident == *i) {
+                            return true;
+                        }
+                    }
+                }
+                TokenTree::Group(g) if walk(g.stream(), lifetimes) => return true,
+                _ => {}
+            }
+        }
+        false
+    }
+    !lifetimes.is_empty() && walk(tokens.to_token_stream(), lifetimes)
 }
 
 /// The closure in the companion cannot name the function's lifetime

@@ -23,19 +23,12 @@ fn check_shape(func: &Func, errors: &Errors) {
             "#[cached] cannot apply to a `const fn`: its cache lives at run time; remove `const`",
         );
     }
-    if let Some(a) = &sig.asyncness {
-        errors.spanned(a, "#[cached] does not support `async fn` yet");
-    }
     if let Some(v) = &sig.variadic {
         errors.spanned(v, "#[cached] cannot key a variadic function");
     }
     for param in &sig.generics.params {
         match param {
-            GenericParam::Lifetime(_) => {}
-            GenericParam::Type(t) => errors.spanned(
-                &t.ident,
-                "#[cached] does not support generic functions yet: write one function per type",
-            ),
+            GenericParam::Lifetime(_) | GenericParam::Type(_) => {}
             GenericParam::Const(c) => errors.spanned(
                 &c.ident,
                 "#[cached] does not support const generics: take the value as an argument",
@@ -92,17 +85,19 @@ fn check_args(options: &Options, func: &Func, errors: &Errors) {
             );
             continue;
         }
-        if options.key.is_some() {
-            continue;
-        }
         let mut finder = Finder::default();
         finder.visit_type(&arg.ty);
         if let Some(impl_trait) = finder.impl_trait {
             errors.spanned(
                 impl_trait,
-                "an `impl Trait` argument cannot be a cache key: take a concrete type, or add `key = ...`",
+                "#[cached] cannot take an `impl Trait` argument: name its type with a type parameter, `fn f<T: Trait>(x: T)`",
             );
-        } else if let Some(dyn_trait) = finder.dyn_trait {
+            continue;
+        }
+        if options.key.is_some() {
+            continue;
+        }
+        if let Some(dyn_trait) = finder.dyn_trait {
             errors.spanned(
                 dyn_trait,
                 "a `dyn Trait` argument cannot be a cache key: take a concrete type, or add `key = ...`",
