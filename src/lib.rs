@@ -13,7 +13,7 @@ pub mod runtime {
 #[doc(hidden)]
 pub mod __private {
     pub use memokit_core::{
-        async_body, key, Cache, CacheKey, CacheRef, Config, Instance, KeyRef, Kind, Lookup,
-        PlainKind, ResultKind, Site,
+        key, Cache, CacheKey, CacheRef, Config, Instance, KeyRef, Kind, Lookup, PlainKind,
+        ResultKind, Site,
     };
 }

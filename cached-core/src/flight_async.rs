@@ -198,12 +198,3 @@ impl Drop for Mark {
         let _ = POLLING.try_with(|polling| polling.borrow_mut().pop());
     }
 }
-
-/// The body of an `async fn`, typed: generated code passes `async move {
-/// body }` through it so that `?` in the body knows the function's return
-/// type.
-#[doc(hidden)]
-#[inline]
-pub fn async_body<R, F: Future<Output = R>>(body: F) -> F {
-    body
-}

@@ -24,7 +24,6 @@ pub use cache::{Cache, Miss};
 pub use clock::{Clock, ManualClock, PRECISE_WINDOW};
 pub use config::Config;
 pub use control::{CacheRef, Control};
-pub use flight_async::async_body;
 pub use key::{key, CacheKey, KeyRef, Lookup};
 pub use registry::{caches, CacheInfo};
 pub use site::{Instance, Site};

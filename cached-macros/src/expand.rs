@@ -26,7 +26,7 @@
 //! Both statics resolve to one cache through the runtime's registry, which
 //! keys them by the id (module path, name and source location).
 
-use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
@@ -250,24 +250,45 @@ impl<'a> Expansion<'a> {
         let cache = mixed("__memokit_cache");
         let miss = mixed("__memokit_miss");
         let ret = &self.ret;
-        let block = &self.func.block;
         if self.func.sig.asyncness.is_some() {
+            // An async block cannot declare its output type; a first
+            // `return` of the declared type fixes it, so `?` infers and a
+            // wrong `return` is reported at the user's token.
+            let fake = Ident::new(
+                "__memokit_return",
+                Span::mixed_site().located_at(ret.span()),
+            );
+            let typed = quote_spanned! {ret.span()=>
+                #[allow(
+                    unknown_lints, unreachable_code, clippy::diverging_sub_expression,
+                    clippy::empty_loop, clippy::let_unit_value, clippy::needless_return
+                )]
+                if false {
+                    let #fake: #ret = loop {};
+                    return #fake;
+                }
+            };
+            let body = self.body(quote!(#typed #rebinds));
             quote! {
-                #cache.compute_async(#miss, #values, ::memokit::__private::async_body::<#ret, _>(
-                    async move {
-                        #rebinds
-                        #block
-                    }
-                )).await
+                #cache.compute_async(#miss, #values, async move #body).await
             }
         } else {
+            let body = self.body(rebinds);
             quote! {
-                #cache.compute(#miss, #values, move || -> #ret {
-                    #rebinds
-                    #block
-                })
+                #cache.compute(#miss, #values, move || -> #ret #body)
             }
         }
+    }
+
+    /// The user's block with the argument patterns rebound at its top, in
+    /// the user's braces (so a missing tail expression is reported there,
+    /// and `unused_braces` has no extra pair to flag).
+    fn body(&self, rebinds: TokenStream) -> Group {
+        let block = &self.func.block;
+        let stmts = &block.stmts;
+        let mut body = Group::new(Delimiter::Brace, quote!(#rebinds #(#stmts)*));
+        body.set_span(block.brace_token.span.join());
+        body
     }
 
     /// `<name>_memokit()`: the control API, reachable wherever the function is.
@@ -283,6 +304,7 @@ impl<'a> Expansion<'a> {
         );
         let prelude = self.prelude();
         let cache = mixed("__memokit_cache");
+        let key_of = mixed("__memokit_key_of");
         let ret = &self.ret;
 
         let self_name = Ident::new("__memokit_self", Span::call_site());
@@ -325,7 +347,10 @@ impl<'a> Expansion<'a> {
             #where_clause
             {
                 #prelude
-                ::memokit::__private::CacheRef::new(#cache, move |#pattern: #closure_type| #body)
+                // A `key = ...` need not use every argument.
+                #[allow(unused_variables)]
+                let #key_of = move |#pattern: #closure_type| #body;
+                ::memokit::__private::CacheRef::new(#cache, #key_of)
             }
         }
     }
