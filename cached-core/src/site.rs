@@ -78,7 +78,17 @@ impl Site {
         V: Send + Sync + 'static,
         P: ValuePolicy<V>,
     {
-        self.method_cache::<G, K, V, P>("", values)
+        let tag = TypeId::of::<(Instance<G>, Cache<K, V>)>();
+        match self.first.get() {
+            // A function's site holds no method's entries: the tag decides.
+            Some(first) if first.tag == tag => {
+                // SAFETY: `first.cache` was made from a `&'static Cache<K2, V2>`
+                // stored with `tag` = TypeId of `(Instance<G>, Cache<K2, V2>)`;
+                // equal type ids mean `K2 = K` and `V2 = V`.
+                unsafe { &*first.cache.cast::<Cache<K, V>>() }
+            }
+            _ => self.find::<K, V, P>(tag, "", values),
+        }
     }
 
     /// The cache of a method whose `Self` has the type name `self_type`
@@ -97,9 +107,7 @@ impl Site {
         let tag = TypeId::of::<(Instance<G>, Cache<K, V>)>();
         match self.first.get() {
             Some(first) if first.is(tag, self_type) => {
-                // SAFETY: `first.cache` was made from a `&'static Cache<K2, V2>`
-                // stored with `tag` = TypeId of `(Instance<G>, Cache<K2, V2>)`;
-                // equal type ids mean `K2 = K` and `V2 = V`.
+                // SAFETY: as in `cache`, the tag matched.
                 unsafe { &*first.cache.cast::<Cache<K, V>>() }
             }
             _ => self.find::<K, V, P>(tag, self_type, values),
@@ -123,7 +131,7 @@ impl Site {
         let mut node = self.first.get();
         while let Some(resolved) = node {
             if resolved.is(tag, self_type) {
-                // SAFETY: as in `method_cache`, the tag matched.
+                // SAFETY: as in `cache`, the tag matched.
                 return unsafe { &*resolved.cache.cast::<Cache<K, V>>() };
             }
             node = resolved.next.get().map(|next| &**next);
