@@ -25,6 +25,29 @@
 //!
 //! Both statics resolve to one cache through the runtime's registry, which
 //! keys them by the id (module path, name and source location).
+//!
+//! A generic function passes its type parameters as the first argument of
+//! `Site::cache`, so each instantiation gets its own cache; the companion
+//! takes the same type parameters and where-clause:
+//!
+//! ```ignore
+//! #[cached]
+//! fn parse<T: FromStr + Clone>(s: &str) -> Option<T> { body }
+//! // in parse:            Site::cache::<fn() -> (T,), String, Option<T>, _>(&SITE, values)
+//! // and its companion:   fn parse_memokit<T: FromStr + Clone>() -> impl ..
+//! ```
+//!
+//! A method (a function with a receiver) resolves with `Site::method_cache`,
+//! also passing `type_name::<Self>()`, so a generic `impl` block has one
+//! cache per `Self`. An `async fn` runs its body as an `async move` block
+//! whose output type an unreachable first `return` fixes:
+//!
+//! ```ignore
+//! cache.compute_async(miss, values, async move {
+//!     if false { let r: Ret = loop {}; return r; }
+//!     body
+//! }).await
+//! ```
 
 use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
