@@ -20,7 +20,7 @@
 //!     };
 //!     cache.compute(miss, values, move || -> io::Result<IpAddr> { body })
 //! }
-//! pub fn resolve_memokit() -> impl for<'a> Control<(&'a str, u16), io::Result<IpAddr>> { .. }
+//! pub fn resolve_memokit() -> CacheRef<io::Result<IpAddr>, impl for<'a> KeyFn<(&'a str, u16)>> { .. }
 //! ```
 //!
 //! Both statics resolve to one cache through the runtime's registry, which
@@ -259,8 +259,8 @@ impl<'a> Expansion<'a> {
         quote! {
             #(#cfgs)*
             #[doc = #doc]
-            #[allow(dead_code)]
-            #vis fn #companion() -> impl #for_lifetimes ::memokit::Control<#args_type, #ret> {
+            #[allow(dead_code, unused_variables)]
+            #vis fn #companion() -> ::memokit::CacheRef<#ret, impl #for_lifetimes ::memokit::__private::KeyFn<#args_type>> {
                 #prelude
                 ::memokit::__private::CacheRef::new(#cache, move |#pattern: #closure_type| #body)
             }
