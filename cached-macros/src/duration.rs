@@ -39,7 +39,7 @@ pub fn parse(text: &str) -> Result<Duration, String> {
             .replace('_', "")
             .parse()
             .map_err(|_| format!("`{text}` is too long a duration: at most 584 years fit"))?;
-        rest = &rest[digits..];
+        rest = rest[digits..].trim_start();
         let unit_len = rest.len() - rest.trim_start_matches(|c: char| c.is_alphabetic()).len();
         let unit = &rest[..unit_len];
         if unit.is_empty() {
