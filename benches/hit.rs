@@ -78,8 +78,10 @@ fn memo_bounded(x: u64) -> u64 {
     work(x)
 }
 
+type Contestant = (&'static str, fn(u64) -> u64);
+
 /// Cycles through the hot keys so every lookup is a hit after warm-up.
-fn keyed_group(c: &mut Criterion, name: &str, contestants: &[(&str, fn(u64) -> u64)]) {
+fn keyed_group(c: &mut Criterion, name: &str, contestants: &[Contestant]) {
     let mut g = c.benchmark_group(name);
     g.bench_function("plain call", |b| {
         let mut k = 0;

@@ -56,7 +56,7 @@ fn sum(xs: &[u32]) -> u32 {
 #[test]
 fn slices_are_keyed_as_vecs() {
     assert_eq!(sum(&[1, 2, 3]), 6);
-    assert_eq!(sum(&vec![1, 2, 3]), 6);
+    assert_eq!(sum(&[1, 2, 3]), 6);
     assert_eq!(BY_SLICE.load(Ordering::SeqCst), 1);
     assert!(sum_memokit().contains(&[1, 2, 3][..]));
 }

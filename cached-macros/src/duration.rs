@@ -46,7 +46,7 @@ pub fn parse(text: &str) -> Result<Duration, String> {
             let next = rest.chars().next();
             return Err(match next {
                 Some('.') => {
-                    format!("`ttl` takes whole numbers: write \"1500ms\" rather than \"1.5s\"")
+                    "`ttl` takes whole numbers: write \"1500ms\" rather than \"1.5s\"".to_string()
                 }
                 _ => format!("`{text}` has a number without a unit: {HINT}"),
             });

@@ -56,12 +56,8 @@ fn fallback(item: TokenStream, errors: Errors) -> TokenStream {
     let errors = errors.into_compile_errors();
     match syn::parse2::<ItemFn>(item.clone()) {
         Ok(mut f) => {
-            f.attrs.retain(|a| {
-                !a.path()
-                    .segments
-                    .last()
-                    .is_some_and(|s| s.ident == "cached")
-            });
+            f.attrs
+                .retain(|a| a.path().segments.last().is_none_or(|s| s.ident != "cached"));
             quote!(#errors #f)
         }
         Err(_) => quote!(#errors #item),
