@@ -369,3 +369,42 @@ fn same_names_in_different_modules_do_not_share() {
     assert_eq!(a::same(1), 2);
     assert_eq!(b::same(1), 3);
 }
+
+/// # Safety
+/// None needed; the signature is what is tested.
+#[cached]
+unsafe fn unsafe_double(x: u32) -> u32 {
+    x * 2
+}
+
+#[cached]
+extern "C" fn c_abi(x: u32) -> u32 {
+    x + 1
+}
+
+#[deprecated(note = "kept to test that attributes survive")]
+#[cached]
+fn old_api(x: u32) -> u32 {
+    x + 2
+}
+
+#[cached]
+fn with_where<'a, 'b>(a: &'a str, b: &'b str) -> usize
+where
+    'a: 'b,
+{
+    a.len() + b.len()
+}
+
+#[test]
+fn unsafe_extern_deprecated_and_where_clauses_are_kept() {
+    // SAFETY: `unsafe_double` has no preconditions.
+    assert_eq!(unsafe { unsafe_double(2) }, 4);
+    let f: extern "C" fn(u32) -> u32 = c_abi;
+    assert_eq!(f(1), 2);
+    #[allow(deprecated)]
+    let old = old_api(1);
+    assert_eq!(old, 3);
+    assert_eq!(with_where("ab", "c"), 3);
+    assert!(with_where_memokit().contains(("ab", "c")));
+}
