@@ -1,7 +1,7 @@
 //! memokit: one attribute, `#[cached]`.
 #![doc = include_str!("../README.md")]
 
-pub use memokit_core::{CacheInfo, CacheRef, Clock, Control, Lookup, ManualClock, Stats};
+pub use memokit_core::{CacheInfo, CacheRef, Clock, Lookup, ManualClock, Stats};
 pub use memokit_macros::cached;
 
 /// The runtime types behind a cached function.
@@ -13,7 +13,7 @@ pub mod runtime {
 #[doc(hidden)]
 pub mod __private {
     pub use memokit_core::{
-        key, Cache, CacheKey, CacheRef, Config, Instance, KeyRef, Kind, Lookup, PlainKind,
+        key, Cache, CacheKey, CacheRef, Config, Instance, KeyFn, KeyRef, Kind, Lookup, PlainKind,
         ResultKind, Site,
     };
 }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
-use memokit::{cached, Control, ManualClock};
+use memokit::{cached, ManualClock};
 
 /// Returns `Pending` once (waking itself), so the futures around it get
 /// polled in between: a computation that is in flight for a while.

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use memokit::{cached, Control};
+use memokit::cached;
 
 static PARSES: AtomicUsize = AtomicUsize::new(0);
 

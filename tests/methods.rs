@@ -4,7 +4,7 @@
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use memokit::{cached, Control};
+use memokit::cached;
 
 struct Repo {
     id: u32,

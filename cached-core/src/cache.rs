@@ -19,6 +19,8 @@ use crate::values::{ValueOps, ValuePolicy};
 #[repr(align(128))]
 struct Aligned<T>(T);
 
+type Shards<K, V> = Box<[Aligned<RwLock<Shard<K, V>>>]>;
+
 /// The cache behind one `#[cached]` function (one per instantiation of a
 /// generic function).
 ///
@@ -28,7 +30,7 @@ struct Aligned<T>(T);
 pub struct Cache<K, V> {
     config: &'static Config,
     hasher: foldhash::fast::RandomState,
-    shards: Box<[Aligned<RwLock<Shard<K, V>>>]>,
+    shards: Shards<K, V>,
     /// `hash >> shard_shift` picks the shard (middle bits: hashbrown uses the
     /// low bits for the bucket and the top seven for its tags).
     shard_mask: usize,

@@ -204,7 +204,7 @@ where
 
 /// Checks a `key = ...` expression, so a bad key type is reported at it.
 #[inline]
-pub fn key<K: CacheKey>(key: K) -> K::Key
+pub fn key<K>(key: K) -> <K as CacheKey>::Key
 where
     K: CacheKey<Key = K>,
 {

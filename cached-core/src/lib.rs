@@ -23,7 +23,7 @@ mod values;
 pub use cache::{Cache, Miss};
 pub use clock::{Clock, ManualClock, PRECISE_WINDOW};
 pub use config::Config;
-pub use control::{CacheRef, Control};
+pub use control::{CacheRef, KeyFn};
 pub use key::{key, CacheKey, KeyRef, Lookup};
 pub use registry::{caches, CacheInfo};
 pub use site::{Instance, Site};

@@ -22,6 +22,10 @@ pub trait CacheInfo: Send + Sync {
     fn stats(&self) -> Stats;
     /// Its number of live entries.
     fn len(&self) -> usize;
+    /// Whether it holds no live entry.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     /// Removes its expired entries.
     fn sweep_expired(&self);
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 /// caller's computation of the same key); a *miss* runs the function.
 ///
 /// ```
-/// use memokit::{cached, Control};
+/// use memokit::cached;
 ///
 /// #[cached]
 /// fn square(x: u64) -> u64 { x * x }

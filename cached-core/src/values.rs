@@ -122,10 +122,9 @@ mod tests {
     #[test]
     fn results_and_aliases_pick_ok_values() {
         type Res<T> = Result<T, std::io::Error>;
-        assert!(policy_name((&Kind::<Res<u8>>::new()).memokit_values()).ends_with("OkValues"));
+        assert!(policy_name(Kind::<Res<u8>>::new().memokit_values()).ends_with("OkValues"));
         assert!(
-            policy_name((&Kind::<std::io::Result<u8>>::new()).memokit_values())
-                .ends_with("OkValues")
+            policy_name(Kind::<std::io::Result<u8>>::new().memokit_values()).ends_with("OkValues")
         );
         assert!(policy_name((&Kind::<Option<u8>>::new()).memokit_values()).ends_with("AllValues"));
         assert!(policy_name((&Kind::<u8>::new()).memokit_values()).ends_with("AllValues"));

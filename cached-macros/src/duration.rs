@@ -39,14 +39,14 @@ pub fn parse(text: &str) -> Result<Duration, String> {
             .replace('_', "")
             .parse()
             .map_err(|_| format!("`{text}` is too long a duration: at most 584 years fit"))?;
-        rest = &rest[digits..];
+        rest = rest[digits..].trim_start();
         let unit_len = rest.len() - rest.trim_start_matches(|c: char| c.is_alphabetic()).len();
         let unit = &rest[..unit_len];
         if unit.is_empty() {
             let next = rest.chars().next();
             return Err(match next {
                 Some('.') => {
-                    format!("`ttl` takes whole numbers: write \"1500ms\" rather than \"1.5s\"")
+                    "`ttl` takes whole numbers: write \"1500ms\" rather than \"1.5s\"".to_string()
                 }
                 _ => format!("`{text}` has a number without a unit: {HINT}"),
             });

@@ -20,7 +20,7 @@
 //!     };
 //!     cache.compute(miss, values, move || -> io::Result<IpAddr> { body })
 //! }
-//! pub fn resolve_memokit() -> impl for<'a> Control<(&'a str, u16), io::Result<IpAddr>> { .. }
+//! pub fn resolve_memokit() -> CacheRef<io::Result<IpAddr>, impl for<'a> KeyFn<(&'a str, u16)>> { .. }
 //! ```
 //!
 //! Both statics resolve to one cache through the runtime's registry, which
@@ -327,7 +327,6 @@ impl<'a> Expansion<'a> {
         );
         let prelude = self.prelude();
         let cache = mixed("__memokit_cache");
-        let key_of = mixed("__memokit_key_of");
         let ret = &self.ret;
 
         let self_name = Ident::new("__memokit_self", Span::call_site());
@@ -365,15 +364,12 @@ impl<'a> Expansion<'a> {
         quote! {
             #(#cfgs)*
             #[doc = #doc]
-            #[allow(dead_code)]
-            #vis fn #companion #generics() -> impl #for_lifetimes ::memokit::Control<#args_type, #ret>
+            #[allow(dead_code, unused_variables)]
+            #vis fn #companion #generics() -> ::memokit::CacheRef<#ret, impl #for_lifetimes ::memokit::__private::KeyFn<#args_type>>
             #where_clause
             {
                 #prelude
-                // A `key = ...` need not use every argument.
-                #[allow(unused_variables)]
-                let #key_of = move |#pattern: #closure_type| #body;
-                ::memokit::__private::CacheRef::new(#cache, #key_of)
+                ::memokit::__private::CacheRef::new(#cache, move |#pattern: #closure_type| #body)
             }
         }
     }
@@ -398,7 +394,7 @@ fn query_part(arg: &Arg) -> TokenStream {
 }
 
 /// Gives every elided lifetime in `types` a name, so the companion's return
-/// type can quantify over them (`for<'m0> Control<&'m0 str, V>`), together
+/// type can quantify over them (`for<'m0> KeyFn<&'m0 str>`), together
 /// with the function's own lifetime parameters.
 fn name_elided_lifetimes(
     generics: &syn::Generics,

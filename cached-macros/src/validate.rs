@@ -56,7 +56,7 @@ fn check_receiver(options: &Options, func: &Func, errors: &Errors) {
         );
     } else if receiver.reference.is_none() {
         errors.spanned(
-            &receiver.self_token,
+            receiver.self_token,
             "#[cached] cannot cache a method taking `self` by value: take `&self` and add `key = ...`",
         );
     } else if receiver.mutability.is_some() {
@@ -66,7 +66,7 @@ fn check_receiver(options: &Options, func: &Func, errors: &Errors) {
         );
     } else if options.key.is_none() {
         errors.spanned(
-            &receiver.self_token,
+            receiver.self_token,
             "a `&self` method needs `key = ...` saying what identifies a call, e.g. `key = (self.id, page)`",
         );
     }
