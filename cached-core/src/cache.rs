@@ -258,6 +258,13 @@ where
         self.len() == 0
     }
 
+    /// A clone of one stored key, if any: the report times hits on it.
+    pub(crate) fn any_key(&self) -> Option<K> {
+        self.shards
+            .iter()
+            .find_map(|s| s.0.read().table.iter().next().map(|e| e.key.clone()))
+    }
+
     /// A snapshot of the counters.
     pub fn stats(&self) -> Stats {
         self.counters.snapshot()

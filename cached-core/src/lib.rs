@@ -14,8 +14,9 @@ mod eviction;
 mod flight;
 mod key;
 mod registry;
+mod report;
 mod site;
-mod stats;
+pub mod stats;
 mod storage;
 mod values;
 
@@ -25,6 +26,7 @@ pub use config::Config;
 pub use control::{CacheRef, Control};
 pub use key::{key, CacheKey, KeyRef, Lookup};
 pub use registry::{caches, CacheInfo};
+pub use report::{report, HitCostSource, Mode, Report, Row, Verdict};
 pub use site::{Instance, Site};
 pub use stats::Stats;
 pub use values::{AllValues, Kind, OkValues, PlainKind, ResultKind, ValuePolicy};

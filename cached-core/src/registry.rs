@@ -3,12 +3,14 @@
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::hint::black_box;
 use std::time::Duration;
 
 use parking_lot::Mutex;
 
 use crate::cache::Cache;
 use crate::config::Config;
+use crate::report;
 use crate::stats::Stats;
 
 /// How often the clock thread sweeps expired entries of every TTL cache.
@@ -22,8 +24,15 @@ pub trait CacheInfo: Send + Sync {
     fn stats(&self) -> Stats;
     /// Its number of live entries.
     fn len(&self) -> usize;
+    /// Whether it holds no live entry.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     /// Removes its expired entries.
     fn sweep_expired(&self);
+    /// The time of one hit, timed on one of its entries without counting
+    /// it; `None` when it holds no entry. Used by [`report`](crate::report()).
+    fn hit_cost(&self) -> Option<Duration>;
 }
 
 impl<K, V> CacheInfo for Cache<K, V>
@@ -42,6 +51,12 @@ where
     }
     fn sweep_expired(&self) {
         Cache::sweep_expired(self)
+    }
+    fn hit_cost(&self) -> Option<Duration> {
+        let key = self.any_key()?;
+        Some(report::time_per_call(|| {
+            black_box(self.peek(black_box(&key)));
+        }))
     }
 }
 
