@@ -161,10 +161,11 @@ impl Row {
         timer_overhead: Duration,
     ) -> Row {
         let config = cache.config();
+        // `len` sweeps expired entries first, so read the counters after it.
+        let entries = cache.len();
         let stats = cache.stats();
         let (path, location) = split_id(config.id);
         let mode = Mode::of(config);
-        let entries = cache.len();
         let mean_compute = stats.mean_compute().saturating_sub(timer_overhead);
         let median_compute = stats.median_compute.saturating_sub(timer_overhead);
         let verdict = Verdict::judge(&mode, entries, &stats, median_compute, hit_cost);

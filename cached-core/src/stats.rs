@@ -221,9 +221,9 @@ const BUCKETS: usize = 28;
 
 /// A counter with one single-writer slot per live thread.
 ///
-/// Slots are found by the thread's index (see [`thread_index`]) in buckets
-/// of doubling size, allocated the first time a thread of their range
-/// counts, so a cache used by few threads holds few slots.
+/// Slots are found by the thread's [`Position`] in buckets of doubling
+/// size, allocated the first time a thread of their range counts, so a
+/// cache used by few threads holds few slots.
 struct PerThread {
     buckets: [OnceLock<Box<[Slot]>>; BUCKETS],
     /// Hits of a thread that is exiting and gave its index back already
@@ -231,9 +231,13 @@ struct PerThread {
     exiting: AtomicU64,
 }
 
-/// Bucket and offset in it of a thread index.
-#[inline]
-fn locate(index: usize) -> (usize, usize) {
+/// Where a thread's slot is in every [`PerThread`]: bucket and offset.
+/// A bucket of `UNASSIGNED` or `EXITING` (both out of range) means the
+/// thread has no slot.
+type Position = (usize, usize);
+
+/// The position of a thread index.
+fn locate(index: usize) -> Position {
     let bucket = (index / FIRST + 1).ilog2() as usize;
     (bucket, index - FIRST * ((1 << bucket) - 1))
 }
@@ -248,32 +252,29 @@ impl PerThread {
 
     #[inline]
     fn add_one(&self) {
-        let index = thread_index();
-        match self.slot(index) {
+        match self.slot(POSITION.with(Cell::get)) {
             // Only this thread writes the slot: load + store cannot lose a count.
             Some(slot) => slot.store(slot.load(Ordering::Relaxed) + 1, Ordering::Relaxed),
-            None => self.add_one_slow(index),
+            None => self.add_one_slow(),
         }
     }
 
     #[inline]
-    fn slot(&self, index: usize) -> Option<&AtomicU64> {
-        let (bucket, offset) = locate(index);
+    fn slot(&self, (bucket, offset): Position) -> Option<&AtomicU64> {
         let slots = self.buckets.get(bucket)?.get()?;
         slots.get(offset).map(|s| &s.0)
     }
 
     #[cold]
-    fn add_one_slow(&self, index: usize) {
-        let index = match index {
-            UNASSIGNED => assign_thread_index(),
-            _ => index,
+    fn add_one_slow(&self) {
+        let (bucket, offset) = match POSITION.with(Cell::get) {
+            (UNASSIGNED, _) => assign_position(),
+            position => position,
         };
-        if index == EXITING {
+        if bucket == EXITING {
             self.exiting.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        let (bucket, offset) = locate(index);
         let slots = self.buckets[bucket]
             .get_or_init(|| (0..FIRST << bucket).map(|_| Slot::default()).collect());
         let slot = &slots[offset].0;
@@ -293,10 +294,10 @@ const UNASSIGNED: usize = usize::MAX;
 const EXITING: usize = usize::MAX - 1;
 
 thread_local! {
-    /// The thread's slot index in every cache; no destructor, so reading
+    /// The thread's slot position in every cache; no destructor, so reading
     /// it is one thread-local load, valid even while the thread exits.
-    static INDEX: Cell<usize> = const { Cell::new(UNASSIGNED) };
-    /// Gives the index back when the thread exits.
+    static POSITION: Cell<Position> = const { Cell::new((UNASSIGNED, 0)) };
+    /// Gives the thread's index back when it exits.
     static RELEASE: Release = const { Release(Cell::new(UNASSIGNED)) };
 }
 
@@ -304,13 +305,8 @@ thread_local! {
 /// dense, and the next fresh index.
 static FREE: Mutex<(BinaryHeap<Reverse<usize>>, usize)> = Mutex::new((BinaryHeap::new(), 0));
 
-#[inline]
-fn thread_index() -> usize {
-    INDEX.with(Cell::get)
-}
-
 #[cold]
-fn assign_thread_index() -> usize {
+fn assign_position() -> Position {
     let index = {
         let mut free = FREE.lock();
         match free.0.pop() {
@@ -321,17 +317,17 @@ fn assign_thread_index() -> usize {
             }
         }
     };
-    let index = match RELEASE.try_with(|r| r.0.set(index)) {
-        Ok(()) => index,
+    let position = match RELEASE.try_with(|r| r.0.set(index)) {
+        Ok(()) => locate(index),
         // The thread is past its thread-local destructors: it cannot give
         // the index back, so it must not take one.
         Err(_) => {
             FREE.lock().0.push(Reverse(index));
-            EXITING
+            (EXITING, 0)
         }
     };
-    INDEX.with(|i| i.set(index));
-    index
+    POSITION.with(|p| p.set(position));
+    position
 }
 
 struct Release(Cell<usize>);
@@ -340,7 +336,7 @@ impl Drop for Release {
     fn drop(&mut self) {
         // The lock orders this thread's last slot writes before the next
         // owner's first read of them.
-        INDEX.with(|i| i.set(EXITING));
+        POSITION.with(|p| p.set((EXITING, 0)));
         FREE.lock().0.push(Reverse(self.0.get()));
     }
 }
@@ -431,7 +427,7 @@ mod tests {
                 expected = (expected.0 + 1, 0);
             }
         }
-        assert!(locate(EXITING).0 >= BUCKETS);
+        assert_eq!(locate(FIRST * ((1 << BUCKETS) - 1) - 1).0, BUCKETS - 1);
     }
 
     #[test]
