@@ -4,13 +4,17 @@
 //! ```text
 //! cargo bench --bench stats
 //! ```
+//!
+//! After the criterion groups it prints the same hits measured in
+//! interleaved rounds, which a busy machine disturbs less.
 
 use std::hint::black_box;
 use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, BenchmarkGroup, BenchmarkId, Criterion};
 use memokit::cached;
 
 #[cached]
@@ -42,20 +46,20 @@ fn one_thread(c: &mut Criterion) {
     keyed(7);
     by_name("memokit");
     let mut group = c.benchmark_group("stats_overhead");
+    on_and_off(&mut group, "no-arg hit", constant);
+    on_and_off(&mut group, "u64 hit", || keyed(black_box(7)));
+    on_and_off(&mut group, "&str hit", || by_name(black_box("memokit")));
+    group.finish();
+}
+
+/// Benchmarks `hit` with statistics on, then off: side by side, so that
+/// drift between the two is small.
+fn on_and_off<R>(group: &mut BenchmarkGroup<'_, WallTime>, name: &str, mut hit: impl FnMut() -> R) {
     for on in [true, false] {
         memokit::stats::set_enabled(on);
-        group.bench_function(BenchmarkId::new("no-arg hit", label(on)), |b| {
-            b.iter(constant)
-        });
-        group.bench_function(BenchmarkId::new("u64 hit", label(on)), |b| {
-            b.iter(|| keyed(black_box(7)))
-        });
-        group.bench_function(BenchmarkId::new("&str hit", label(on)), |b| {
-            b.iter(|| by_name(black_box("memokit")))
-        });
+        group.bench_function(BenchmarkId::new(name, label(on)), |b| b.iter(&mut hit));
     }
     memokit::stats::set_enabled(true);
-    group.finish();
 }
 
 /// Every core hitting the same entry at once: the time for one round of
@@ -95,5 +99,55 @@ fn parallel_hits(threads: usize, iters: u64) -> Duration {
     .elapsed()
 }
 
+/// Rounds of 2 M hits, statistics on and off alternating, min and median
+/// per configuration: on a busy machine, interleaving cancels the drift
+/// that separate criterion runs suffer. Runs under `cargo bench` only.
+fn interleaved() {
+    const CALLS: u32 = 2_000_000;
+    const ROUNDS: usize = 40;
+    type Hit = (&'static str, fn());
+    let hits: [Hit; 3] = [
+        ("no-arg hit", || {
+            black_box(constant());
+        }),
+        ("u64 hit", || {
+            black_box(keyed(black_box(7)));
+        }),
+        ("&str hit", || {
+            black_box(by_name(black_box("memokit")));
+        }),
+    ];
+    let mut times = vec![[Vec::new(), Vec::new()]; hits.len()];
+    for _ in 0..ROUNDS {
+        for (on, slot) in [(true, 0), (false, 1)] {
+            memokit::stats::set_enabled(on);
+            for ((_, hit), t) in hits.iter().zip(&mut times) {
+                let start = Instant::now();
+                (0..CALLS).for_each(|_| hit());
+                t[slot].push(start.elapsed().as_secs_f64() * 1e9 / f64::from(CALLS));
+            }
+        }
+    }
+    memokit::stats::set_enabled(true);
+    println!("stats_overhead interleaved, {ROUNDS} rounds of {CALLS} hits (min / median ns):");
+    for ((name, _), t) in hits.iter().zip(&mut times) {
+        let [on, off] = t.each_mut().map(|v| {
+            v.sort_by(f64::total_cmp);
+            (v[0], v[v.len() / 2])
+        });
+        println!(
+            "  {name:<10}  on {:6.2} / {:6.2}   off {:6.2} / {:6.2}",
+            on.0, on.1, off.0, off.1
+        );
+    }
+}
+
 criterion_group!(benches, one_thread, all_threads);
-criterion_main!(benches);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    if std::env::args().any(|a| a == "--bench") {
+        interleaved();
+    }
+}
