@@ -1,22 +1,4 @@
 //! The profile report: which cached functions pay off, and which do not.
-//!
-//! # Method
-//! - Counts (hits, misses, evictions, expirations) are the caches' own
-//!   statistics, exact at the moment each cache is read.
-//! - *Compute time* is timed around each miss's call of the function. Reading
-//!   the clock costs time too (about 20 ns); the report times that overhead
-//!   once per report and takes it off. The mean feeds the time saved; the
-//!   median, which one preempted call cannot move, feeds the verdict.
-//!   A recursive function's time includes its nested calls.
-//! - *Hit cost* is timed when the report is made: a few hundred lookups of
-//!   one of the cache's own entries (its real key and value types, its real
-//!   clock), the fastest of eight rounds. Those lookups count no hits and
-//!   leave no trace. An empty cache has no entry to time, so it is given the
-//!   hit cost of a reference cache of `u64` keys and values instead.
-//!   A warm lookup in a loop is a lower bound on what a hit costs a program
-//!   whose cache is cold in the CPU's caches.
-//! - *Time saved* is `hits × (mean compute − hit cost)`; negative when the
-//!   hits cost more than the calls they replaced.
 
 use std::fmt;
 use std::hint::black_box;
@@ -34,6 +16,24 @@ use crate::values::AllValues;
 /// The report reads every cache that has been used (see
 /// [`caches`](crate::caches)), times one hit of each, and judges each one.
 /// Taking it costs well under a millisecond per cache; it changes no counts.
+///
+/// # Method
+/// - Counts (hits, misses, evictions, expirations) are the caches' own
+///   statistics, exact at the moment each cache is read.
+/// - *Compute time* is timed around each miss's call of the function. Reading
+///   the clock costs time too (about 20 ns); the report times that overhead
+///   once per report and takes it off. The mean feeds the time saved; the
+///   median, which one preempted call cannot move, feeds the verdict.
+///   A recursive function's time includes its nested calls.
+/// - *Hit cost* is timed when the report is made: 8 rounds of 256 lookups of
+///   one of the cache's own entries (its real key and value types, its real
+///   clock), the fastest round. Those lookups count no hits and leave no
+///   trace. An empty cache has no entry to time, so it is given the
+///   hit cost of a reference cache of `u64` keys and values instead.
+///   A warm lookup in a loop is a lower bound on what a hit costs a program
+///   whose cache is cold in the CPU's caches.
+/// - *Time saved* is `hits × (mean compute − hit cost)`; negative when the
+///   hits cost more than the calls they replaced.
 ///
 /// ```
 /// use memokit::{cached, Verdict};
