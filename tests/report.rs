@@ -38,7 +38,7 @@ fn counts_are_exact() {
     assert_eq!((row.hits, row.misses, row.entries), (990, 10, 10));
     assert_eq!(row.hit_rate, 0.99);
     assert_eq!(row.mode, Mode::Permanent);
-    assert_eq!(row.path, "report::square");
+    assert_eq!((row.name, row.path.as_str()), ("square", "report::square"));
     assert!(
         row.location.starts_with("tests/report.rs:"),
         "{}",

@@ -118,6 +118,8 @@ impl Report {
 /// One cached function in a [`Report`].
 #[derive(Clone, Debug)]
 pub struct Row {
+    /// The function's name as written: `resolve`.
+    pub name: &'static str,
     /// Module path and name, as `module_path!()` spells it: `app::net::resolve`
     /// (a method shows its module, not its type).
     pub path: String,
@@ -170,6 +172,7 @@ impl Row {
         let median_compute = stats.median_compute.saturating_sub(timer_overhead);
         let verdict = Verdict::judge(&mode, entries, &stats, median_compute, hit_cost);
         Row {
+            name: config.name,
             path,
             location,
             mode,
