@@ -187,5 +187,8 @@ fn main() -> io::Result<()> {
         );
     }
     drop(listener);
+
+    // Which of these caches pay off? `cargo run --release --example report` explains the verdicts.
+    println!("\n{}", memokit::report());
     Ok(())
 }

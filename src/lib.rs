@@ -1,7 +1,13 @@
 //! memokit: one attribute, `#[cached]`.
 #![doc = include_str!("../README.md")]
 
+pub use memokit_core::{report, HitCostSource, Mode, Report, Row, Verdict};
 pub use memokit_core::{CacheInfo, CacheRef, Clock, Lookup, ManualClock, Stats};
+
+/// Statistics of every cache: the switch that turns them off.
+pub mod stats {
+    pub use memokit_core::stats::{is_enabled, set_enabled};
+}
 pub use memokit_macros::cached;
 
 /// The runtime types behind a cached function.

@@ -25,7 +25,7 @@ type Shards<K, V> = Box<[Aligned<RwLock<Shard<K, V>>>]>;
 /// generic function).
 ///
 /// Users reach it through the function's companion `<name>_memokit()`, whose
-/// [`Control`](crate::Control) methods take the function's arguments; the
+/// [`CacheRef`](crate::CacheRef) methods take the function's arguments; the
 /// methods here take keys.
 pub struct Cache<K, V> {
     config: &'static Config,
@@ -260,6 +260,13 @@ where
     /// Whether there are no live entries.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// A clone of one stored key, if any: the report times hits on it.
+    pub(crate) fn any_key(&self) -> Option<K> {
+        self.shards
+            .iter()
+            .find_map(|s| s.0.read().table.iter().next().map(|e| e.key.clone()))
     }
 
     /// A snapshot of the counters.

@@ -15,8 +15,9 @@ mod flight;
 mod flight_async;
 mod key;
 mod registry;
+mod report;
 mod site;
-mod stats;
+pub mod stats;
 mod storage;
 mod values;
 
@@ -26,6 +27,7 @@ pub use config::Config;
 pub use control::{CacheRef, KeyFn};
 pub use key::{key, CacheKey, KeyRef, Lookup};
 pub use registry::{caches, CacheInfo};
+pub use report::{report, HitCostSource, Mode, Report, Row, Verdict};
 pub use site::{Instance, Site};
 pub use stats::Stats;
 pub use values::{AllValues, Kind, OkValues, PlainKind, ResultKind, ValuePolicy};

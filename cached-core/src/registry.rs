@@ -3,12 +3,14 @@
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::hint::black_box;
 use std::time::Duration;
 
 use parking_lot::Mutex;
 
 use crate::cache::Cache;
 use crate::config::Config;
+use crate::report;
 use crate::stats::Stats;
 
 /// How often the clock thread sweeps expired entries of every TTL cache.
@@ -28,6 +30,9 @@ pub trait CacheInfo: Send + Sync {
     }
     /// Removes its expired entries.
     fn sweep_expired(&self);
+    /// The time of one hit, timed on one of its entries without counting
+    /// it; `None` when it holds no entry. Used by [`report`](crate::report()).
+    fn hit_cost(&self) -> Option<Duration>;
 }
 
 impl<K, V> CacheInfo for Cache<K, V>
@@ -46,6 +51,12 @@ where
     }
     fn sweep_expired(&self) {
         Cache::sweep_expired(self)
+    }
+    fn hit_cost(&self) -> Option<Duration> {
+        let key = self.any_key()?;
+        Some(report::time_per_call(|| {
+            black_box(self.peek(black_box(&key)));
+        }))
     }
 }
 

@@ -1,8 +1,8 @@
 //! The `#[cached]` attribute of [memokit](https://docs.rs/memokit).
 //!
 //! Use it through the `memokit` crate, which documents it; this crate is
-//! only the compiler plugin: [`attr`] parses the options, [`func`] models the
-//! function, [`validate`] checks both and collects every error, [`expand`]
+//! only the compiler plugin: `attr` parses the options, `func` models the
+//! function, `validate` checks both and collects every error, `expand`
 //! writes the code.
 
 mod attr;
