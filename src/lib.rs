@@ -13,7 +13,7 @@ pub mod runtime {
 #[doc(hidden)]
 pub mod __private {
     pub use memokit_core::{
-        key, Cache, CacheKey, CacheRef, Config, Instance, KeyRef, Kind, Lookup, PlainKind,
-        ResultKind, Site,
+        Cache, CacheRef, Cacheable, CacheableError, Config, Instance, KeyArg, KeyBorrow, KeyExpr,
+        Kind, Lookup, PlainKind, ResultKind, Site, Unavailable,
     };
 }

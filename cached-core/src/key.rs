@@ -166,47 +166,120 @@ tuple_lookup!(
     (K11, Q11, 11)
 );
 
-/// What a cache key must be. Implemented for every type that is
-/// `Hash + Eq + Clone + Send + Sync + 'static`.
+// The checks below turn a key or value type that cannot be cached into one
+// error, in memokit's words, at the user's argument or return type. Each
+// trait has its real impl and an impossible one, told apart by a marker `M`
+// that generated code leaves to inference (`KeyArg::query(&x)`). With two
+// candidates rustc evaluates both before choosing; when both fail it reports
+// the check itself, once, rather than each missing bound (`Hash`, then `Eq`)
+// and then every later use of the key. The marker stays unknown, so whatever
+// is derived from the check is an inference failure in an already failed
+// body, which rustc does not report again.
+
+/// The marker of the impls that apply.
+#[doc(hidden)]
+pub enum Valid {}
+
+/// The marker of the impls that never apply.
+#[doc(hidden)]
+pub enum Impossible {}
+
+pub(crate) mod sealed {
+    /// Implemented by no type: the bound of the impossible impls.
+    pub trait Never {}
+}
+
+/// An argument `x: T` of a cached function, stored in its key as `T`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be part of a cache key",
-    label = "not `Hash + Eq + Clone + Send + Sync + 'static`",
-    note = "a cached function is keyed by its arguments; choose what identifies a call with `key = ...`"
+    label = "arguments are stored in the cache key, so each must be `Hash + Eq + Clone + Send + Sync + 'static`",
+    note = "or say what identifies a call with `key = ...`, e.g. `#[cached(key = (user.id, x.to_bits()))]`"
 )]
-pub trait CacheKey {
-    /// The type itself.
-    type Key: Hash + Eq + Clone + Send + Sync + 'static;
+pub trait KeyArg<M> {
+    /// The form a lookup borrows: `T` itself.
+    type Query: ?Sized;
+    /// The argument, as a lookup borrows it.
+    fn query(&self) -> &Self::Query;
 }
 
-impl<T: Hash + Eq + Clone + Send + Sync + 'static> CacheKey for T {
-    type Key = T;
+#[diagnostic::do_not_recommend]
+impl<T: Hash + Eq + Clone + Send + Sync + 'static> KeyArg<Valid> for T {
+    type Query = T;
+    #[inline]
+    fn query(&self) -> &T {
+        self
+    }
 }
 
-/// What a `&X` argument stores in the key: `X::Owned` (`&str` → `String`,
-/// `&[T]` → `Vec<T>`, `&T` → `T`).
+#[diagnostic::do_not_recommend]
+impl<T: ?Sized + sealed::Never> KeyArg<Impossible> for T {
+    type Query = T;
+    fn query(&self) -> &T {
+        self
+    }
+}
+
+/// An argument `x: &X` of a cached function, stored in its key as
+/// `X::Owned` (`&str` as `String`, `&[T]` as `Vec<T>`).
 #[diagnostic::on_unimplemented(
     message = "`&{Self}` cannot be part of a cache key",
-    label = "`{Self}` must be `Hash + Eq + ToOwned` with an owned form that is `Hash + Eq + Clone + Send + Sync + 'static`",
-    note = "a cached function is keyed by its arguments; choose what identifies a call with `key = ...`"
+    label = "a `&T` argument is stored in the cache key as its owned form, so `T` must be `Hash + Eq + ToOwned`, with an owned form that is `Clone + Send + Sync + 'static`",
+    note = "or say what identifies a call with `key = ...`, e.g. `#[cached(key = (user.id, page))]`"
 )]
-pub trait KeyRef {
-    /// The owned form stored in the key.
-    type Key: Hash + Eq + Clone + Send + Sync + 'static + Borrow<Self>;
+pub trait KeyBorrow<M> {
+    /// The form a lookup borrows: `X` itself.
+    type Query: ?Sized;
+    /// The argument, as a lookup borrows it.
+    fn query(&self) -> &Self::Query;
 }
 
-impl<X> KeyRef for X
+#[diagnostic::do_not_recommend]
+impl<X> KeyBorrow<Valid> for X
 where
     X: ?Sized + Hash + Eq + ToOwned,
     X::Owned: Hash + Eq + Clone + Send + Sync + 'static,
 {
-    type Key = X::Owned;
+    type Query = X;
+    #[inline]
+    fn query(&self) -> &X {
+        self
+    }
 }
 
-/// Checks a `key = ...` expression, so a bad key type is reported at it.
-#[inline]
-pub fn key<K: CacheKey>(key: K) -> K::Key
-where
-    K: CacheKey<Key = K>,
-{
-    key
+#[diagnostic::do_not_recommend]
+impl<X: ?Sized + sealed::Never> KeyBorrow<Impossible> for X {
+    type Query = X;
+    fn query(&self) -> &X {
+        self
+    }
+}
+
+/// The value of a `key = <expr>` option, stored as the key.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a cache key",
+    label = "the `key` expression is stored as the cache key, so it must be `Hash + Eq + Clone + Send + Sync + 'static`",
+    note = "build an owned key from the arguments, e.g. `key = (name.to_owned(), x.to_bits())`"
+)]
+pub trait KeyExpr<M> {
+    /// The key type: `Self`.
+    type Query: ?Sized;
+    /// The key, as a lookup borrows it.
+    fn query(&self) -> &Self::Query;
+}
+
+#[diagnostic::do_not_recommend]
+impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyExpr<Valid> for K {
+    type Query = K;
+    #[inline]
+    fn query(&self) -> &K {
+        self
+    }
+}
+
+#[diagnostic::do_not_recommend]
+impl<K: ?Sized + sealed::Never> KeyExpr<Impossible> for K {
+    type Query = K;
+    fn query(&self) -> &K {
+        self
+    }
 }

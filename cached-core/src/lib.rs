@@ -11,6 +11,7 @@ mod clock;
 mod config;
 mod control;
 mod eviction;
+mod fallback;
 mod flight;
 mod key;
 mod registry;
@@ -23,8 +24,11 @@ pub use cache::{Cache, Miss};
 pub use clock::{Clock, ManualClock, PRECISE_WINDOW};
 pub use config::Config;
 pub use control::{CacheRef, Control};
-pub use key::{key, CacheKey, KeyRef, Lookup};
+pub use fallback::Unavailable;
+pub use key::{Impossible, KeyArg, KeyBorrow, KeyExpr, Lookup, Valid};
 pub use registry::{caches, CacheInfo};
 pub use site::{Instance, Site};
 pub use stats::Stats;
-pub use values::{AllValues, Kind, OkValues, PlainKind, ResultKind, ValuePolicy};
+pub use values::{
+    AllValues, Cacheable, CacheableError, Kind, OkValues, PlainKind, ResultKind, ValuePolicy,
+};

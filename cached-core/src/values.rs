@@ -8,6 +8,8 @@
 
 use std::marker::PhantomData;
 
+use crate::key::{sealed, Impossible, Valid};
+
 /// How a cache treats the values of one function. Zero-sized and `Copy`,
 /// so the hot path inlines it.
 pub trait ValuePolicy<V>: Copy + Send + Sync + 'static {
@@ -75,25 +77,117 @@ impl<R> Default for Kind<R> {
 
 /// Picks [`OkValues`] for `Result` return types.
 pub trait ResultKind {
+    /// The stored part of the value: `T` of `Result<T, E>`.
+    type Stored;
+    /// The error part: `E` of `Result<T, E>`.
+    type Error;
+
     /// The policy for this return type.
     #[inline]
     fn memokit_values(&self) -> OkValues {
         OkValues
     }
+
+    /// The stored and error parts, for [`Cacheable`] and [`CacheableError`].
+    #[inline]
+    fn memokit_parts(&self) -> (Kind<Self::Stored>, Kind<Self::Error>) {
+        (Kind::new(), Kind::new())
+    }
 }
 
-impl<T, E> ResultKind for Kind<Result<T, E>> {}
+impl<T, E> ResultKind for Kind<Result<T, E>> {
+    type Stored = T;
+    type Error = E;
+}
 
 /// Picks [`AllValues`] for every other return type.
 pub trait PlainKind {
+    /// The stored part of the value: all of it.
+    type Stored;
+
     /// The policy for this return type.
     #[inline]
     fn memokit_values(&self) -> AllValues {
         AllValues
     }
+
+    /// The stored part and `()` for the error part, which there is not.
+    #[inline]
+    fn memokit_parts(&self) -> (Kind<Self::Stored>, Kind<()>) {
+        (Kind::new(), Kind::new())
+    }
 }
 
-impl<R> PlainKind for &Kind<R> {}
+impl<R> PlainKind for &Kind<R> {
+    type Stored = R;
+}
+
+// Checks of the return type, one error each at the return type; see the
+// comment above `KeyArg` in `key.rs` for how the marker `M` makes that so.
+// Each passes the value policy through, so a failed check leaves the policy
+// unknown and its later uses unreported.
+
+/// The stored part of a cached function's return value: the value itself,
+/// or `T` of `Result<T, E>`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a cached value",
+    label = "cached values are handed out by `Clone` and shared between threads, so they must be `Clone + Send + Sync + 'static`",
+    note = "add `#[derive(Clone)]` to the type, or return `Arc<{Self}>` to share one value without copying it"
+)]
+pub trait Cacheable<M>: Sized {
+    /// `P` once the check passed.
+    type Pass<P>;
+    /// Passes the value policy on.
+    fn pass<P>(stored: &Kind<Self>, policy: P) -> Self::Pass<P>;
+}
+
+#[diagnostic::do_not_recommend]
+impl<V: Clone + Send + Sync + 'static> Cacheable<Valid> for V {
+    type Pass<P> = P;
+    #[inline]
+    fn pass<P>(_: &Kind<Self>, policy: P) -> P {
+        policy
+    }
+}
+
+#[diagnostic::do_not_recommend]
+impl<V: sealed::Never> Cacheable<Impossible> for V {
+    type Pass<P> = P;
+    fn pass<P>(_: &Kind<Self>, policy: P) -> P {
+        policy
+    }
+}
+
+/// The error type `E` of a cached function returning `Result<T, E>`. It is
+/// never stored, but it is part of the cache's type, which is shared.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the error type of a cached function",
+    label = "the cache is shared between threads, so the error type must be `Send + Sync + 'static` (errors are never stored)",
+    note = "for a boxed error, return `Box<dyn Error + Send + Sync>`"
+)]
+pub trait CacheableError<M>: Sized {
+    /// `P` once the check passed.
+    type Pass<P>;
+    /// Passes the value policy on.
+    fn pass<P>(error: &Kind<Self>, policy: P) -> Self::Pass<P>;
+}
+
+#[diagnostic::do_not_recommend]
+impl<E: Send + Sync + 'static> CacheableError<Valid> for E {
+    type Pass<P> = P;
+    #[inline]
+    fn pass<P>(_: &Kind<Self>, policy: P) -> P {
+        policy
+    }
+}
+
+#[diagnostic::do_not_recommend]
+impl<E: sealed::Never> CacheableError<Impossible> for E {
+    type Pass<P> = P;
+    fn pass<P>(_: &Kind<Self>, policy: P) -> P {
+        policy
+    }
+}
 
 /// Function pointers for the control API, which must clone values without
 /// knowing the policy type.

@@ -30,42 +30,33 @@ use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
-use syn::{ItemFn, Lifetime, ReturnType, Type};
+use syn::{Lifetime, ReturnType, Type};
 
 use crate::attr::Options;
 use crate::errors::Errors;
 use crate::func::{Arg, Func};
+use crate::fallback;
 use crate::validate;
 
 pub fn cached(args: TokenStream, item: TokenStream) -> TokenStream {
     let errors = Errors::default();
     let options = Options::parse(args, &errors);
-    let func = Func::parse(item.clone(), &errors);
-    if let Some(func) = &func {
-        validate::check(&options, func, &errors);
-    }
-    match func {
-        Some(func) if errors.is_empty() => Expansion::new(&options, &func).emit(),
-        _ => fallback(item, errors),
-    }
-}
-
-/// The user's item unchanged (less any second `#[cached]`) beside the
-/// errors, so nothing else fails and IDEs keep working.
-fn fallback(item: TokenStream, errors: Errors) -> TokenStream {
+    let Some(func) = Func::parse(item.clone(), &errors) else {
+        let errors = errors.into_compile_errors();
+        return quote!(#errors #item);
+    };
+    let expandable = validate::check(&options, &func, &errors);
+    let expansion = Expansion::new(&options, &func);
+    // Rejected options are left out and the rest expanded, so later type
+    // errors are reported too; a function that cannot be cached is emitted
+    // as written. Either way `f` and `f_memokit` exist for their callers.
+    let code = if expandable {
+        expansion.emit()
+    } else {
+        expansion.fallback()
+    };
     let errors = errors.into_compile_errors();
-    match syn::parse2::<ItemFn>(item.clone()) {
-        Ok(mut f) => {
-            f.attrs.retain(|a| {
-                !a.path()
-                    .segments
-                    .last()
-                    .is_some_and(|s| s.ident == "cached")
-            });
-            quote!(#errors #f)
-        }
-        Err(_) => quote!(#errors #item),
-    }
+    quote!(#errors #code)
 }
 
 struct Expansion<'a> {
@@ -91,6 +82,34 @@ impl<'a> Expansion<'a> {
         let main = self.main_fn();
         let companion = self.companion_fn();
         quote!(#main #companion)
+    }
+
+    /// The function as written, and a companion with the signature it would
+    /// have, returning a stand-in: only the reported errors remain.
+    fn fallback(&self) -> TokenStream {
+        let Func {
+            outer_attrs,
+            inner_attrs,
+            vis,
+            sig,
+            block,
+            args,
+            ..
+        } = self.func;
+        let rebinds = args.iter().filter_map(|Arg { name, pattern, .. }| {
+            pattern.as_ref().map(|pat| quote!(let #pat = #name;))
+        });
+        let stmts = &block.stmts;
+        let companion = fallback::companion(self.func, &self.ret);
+        quote! {
+            #(#outer_attrs)*
+            #vis #sig {
+                #(#inner_attrs)*
+                #(#rebinds)*
+                #(#stmts)*
+            }
+            #companion
+        }
     }
 
     fn config(&self) -> TokenStream {
@@ -129,36 +148,20 @@ impl<'a> Expansion<'a> {
         let cache = mixed("__memokit_cache");
         let config = self.config();
         let ret = &self.ret;
-        let key = self.key_type();
-        let values_of = quote_spanned! {ret.span()=>
-            (&::memokit::__private::Kind::<#ret>::new()).memokit_values()
-        };
+        let checked_site = checked_value(ret, quote!(&#site));
         quote! {
             static #site: ::memokit::__private::Site = ::memokit::__private::Site::new(#config);
             #[allow(unused_imports)]
             use ::memokit::__private::{PlainKind as _, ResultKind as _};
-            let #values = #values_of;
-            let #cache = #site.cache::<(), #key, #ret, _>(#values);
-        }
-    }
-
-    /// The owned key type, or `_` when `key = ...` decides it.
-    fn key_type(&self) -> TokenStream {
-        if self.options.key.is_some() {
-            return quote!(_);
-        }
-        let parts: Vec<TokenStream> = self.func.args.iter().map(key_part).collect();
-        match parts.as_slice() {
-            [one] => one.clone(),
-            _ => quote!((#(#parts,)*)),
+            let #values = (&::memokit::__private::Kind::<#ret>::new()).memokit_values();
+            let #cache = #checked_site.cache::<(), _, #ret, _>(#values);
         }
     }
 
     /// The borrowed form of the key, built from the arguments.
     fn query(&self) -> TokenStream {
-        if self.options.key.is_some() {
-            let key = mixed("__memokit_key");
-            return quote!(&#key);
+        if let Some(expr) = &self.options.key {
+            return checked_key(&expr.to_token_stream());
         }
         let parts: Vec<TokenStream> = self.func.args.iter().map(query_part).collect();
         match parts.as_slice() {
@@ -183,10 +186,10 @@ impl<'a> Expansion<'a> {
         let cache = mixed("__memokit_cache");
         let miss = mixed("__memokit_miss");
         let hit = mixed("__memokit_hit");
+        // Borrowed, so `key = name` does not move an argument the body uses.
         let key_let = self.options.key.as_ref().map(|expr| {
-            let key = mixed("__memokit_key");
-            let checked = quote_spanned!(expr.span()=> ::memokit::__private::key(#expr));
-            quote!(let #key = #checked;)
+            let key = key_name(&expr.to_token_stream());
+            quote!(let #key = &(#expr);)
         });
         let query = self.query();
         let ret = &self.ret;
@@ -214,6 +217,59 @@ impl<'a> Expansion<'a> {
     /// `<name>_memokit()`: the control API, reachable wherever the function is.
     fn companion_fn(&self) -> TokenStream {
         let func = self.func;
+        let prelude = self.prelude();
+        let cache = mixed("__memokit_cache");
+        let self_name = Ident::new("__memokit_self", Span::call_site());
+        let Companion {
+            header,
+            pattern,
+            closure_type,
+        } = Companion::new(func, &self.ret, &self_name, |types| types);
+        let body = match &self.options.key {
+            Some(expr) => {
+                let expr = replace_self(expr.to_token_stream(), &self_name);
+                let key = key_name(&expr);
+                let query = checked_key(&expr);
+                quote! {{
+                    let #key = &(#expr);
+                    ::memokit::__private::Lookup::to_key(&#query)
+                }}
+            }
+            None => {
+                let query = self.query();
+                quote!(::memokit::__private::Lookup::to_key(&#query))
+            }
+        };
+        let control = checked_value(
+            &self.ret,
+            quote!(::memokit::__private::CacheRef::new(#cache, move |#pattern: #closure_type| #body)),
+        );
+        quote! {
+            #header {
+                #prelude
+                #control
+            }
+        }
+    }
+}
+
+/// The signature of `<name>_memokit()` and the argument pattern and type of
+/// the closure inside that turns arguments into a key.
+pub(crate) struct Companion {
+    pub header: TokenStream,
+    pattern: TokenStream,
+    closure_type: TokenStream,
+}
+
+impl Companion {
+    /// `adjust` rewrites the argument types and the return type (last)
+    /// before they are written into the signature.
+    pub fn new(
+        func: &Func,
+        ret: &Type,
+        self_name: &Ident,
+        adjust: impl FnOnce(Vec<Type>) -> Vec<Type>,
+    ) -> Companion {
         let name = func.name();
         let companion = format_ident!("{}_memokit", name);
         let vis = &func.vis;
@@ -222,11 +278,6 @@ impl<'a> Expansion<'a> {
             " Control of the cache of `{name}`: clear it, invalidate, insert or peek the entry \
              for given arguments, count its entries, read its statistics. Generated by `#[cached]`."
         );
-        let prelude = self.prelude();
-        let cache = mixed("__memokit_cache");
-        let ret = &self.ret;
-
-        let self_name = Ident::new("__memokit_self", Span::call_site());
         let mut names: Vec<TokenStream> = Vec::new();
         let mut types: Vec<Type> = Vec::new();
         if func.receiver.is_some() {
@@ -237,6 +288,9 @@ impl<'a> Expansion<'a> {
             names.push(arg.name.to_token_stream());
             types.push((*arg.ty).clone());
         }
+        types.push(ret.clone());
+        let mut types = adjust(types);
+        let ret = types.pop().expect("the return type was pushed last");
         let (lifetimes, named_types) = name_elided_lifetimes(&func.sig.generics, types.clone());
         let types = elide_lifetimes(&func.sig.generics, types);
         let (pattern, closure_type, args_type) = match (names.as_slice(), types.as_slice()) {
@@ -248,48 +302,98 @@ impl<'a> Expansion<'a> {
             ),
         };
         let for_lifetimes = (!lifetimes.is_empty()).then(|| quote!(for<#(#lifetimes),*>));
-        let body = match &self.options.key {
-            Some(expr) => replace_self(expr.to_token_stream(), &self_name),
-            None => {
-                let key = self.key_type();
-                let query = self.query();
-                quote!(::memokit::__private::Lookup::<#key>::to_key(&#query))
-            }
-        };
-        quote! {
+        let header = quote! {
             #(#cfgs)*
             #[doc = #doc]
             #[allow(dead_code)]
-            #vis fn #companion() -> impl #for_lifetimes ::memokit::Control<#args_type, #ret> {
-                #prelude
-                ::memokit::__private::CacheRef::new(#cache, move |#pattern: #closure_type| #body)
-            }
+            #vis fn #companion() -> impl #for_lifetimes ::memokit::Control<#args_type, #ret>
+        };
+        Companion {
+            header,
+            pattern,
+            closure_type,
         }
     }
 }
 
-fn key_part(arg: &Arg) -> TokenStream {
-    match arg.referent() {
-        Some(x) => quote_spanned!(arg.ty.span()=> <#x as ::memokit::__private::KeyRef>::Key),
-        None => {
-            let ty = &arg.ty;
-            quote_spanned!(ty.span()=> <#ty as ::memokit::__private::CacheKey>::Key)
-        }
-    }
+// The checks of argument, key and return types are calls whose first token
+// carries the span of the checked type's first token and whose last token
+// the span of its last: rustc reports a failed check under the whole type.
+// Their names have the user's spans, not `Span::mixed_site()`, which rustc
+// would report as the attribute instead.
+
+/// The name the key of `key = <expr>` is bound to, by reference.
+fn key_name(expr: &TokenStream) -> Ident {
+    let (_, last) = span_range(expr);
+    Ident::new("__memokit_key", last)
 }
 
+/// The key of `key = <expr>`, as the lookup borrows it, checked to be
+/// usable as a key: a type that is not is one error at `expr`.
+fn checked_key(expr: &TokenStream) -> TokenStream {
+    let (first, last) = span_range(expr);
+    let key = key_name(expr);
+    let check = spanned_path("KeyExpr", first, last);
+    quote_spanned!(first=> #check(&*#key))
+}
+
+/// One argument as the lookup borrows it, checked to be usable as part of a
+/// key: a type that is not is one error at the argument's type.
 fn query_part(arg: &Arg) -> TokenStream {
-    let name = &arg.name;
+    let (first, last) = span_range(&arg.ty);
+    let name = Ident::new(&arg.name.to_string(), arg.name.span().located_at(last));
+    let check = match arg.referent() {
+        Some(_) => spanned_path("KeyBorrow", first, last),
+        None => spanned_path("KeyArg", first, last),
+    };
     match arg.referent() {
-        Some(_) => quote!(#name),
-        None => quote!(&#name),
+        Some(_) => quote_spanned!(first=> #check(&*#name)),
+        None => quote_spanned!(first=> #check(&#name)),
     }
+}
+
+/// `value` once the return type `ret` is checked to be cacheable: if it is
+/// not, that is one error at `ret`, and `value`'s type is left unknown so
+/// no code using it reports the same problem again.
+fn checked_value(ret: &Type, value: TokenStream) -> TokenStream {
+    let (first, last) = span_range(ret);
+    let kind = quote_spanned!(first=> (&::memokit::__private::Kind::<#ret>::new()));
+    let (stored, error) = (quote_spanned!(last=> 0), quote_spanned!(last=> 1));
+    let cacheable = spanned_path("Cacheable", first, last);
+    let cacheable_error = spanned_path("CacheableError", first, last);
+    quote_spanned! {first=>
+        #cacheable(
+            &#kind.memokit_parts().#stored,
+            #cacheable_error(&#kind.memokit_parts().#error, #value),
+        )
+    }
+}
+
+/// `::memokit::__private::<check>::pass` or `::query`, from `first` to `last`.
+fn spanned_path(check: &str, first: Span, last: Span) -> TokenStream {
+    let method = if check.starts_with("Cacheable") {
+        "pass"
+    } else {
+        "query"
+    };
+    let check = Ident::new(check, first);
+    let method = Ident::new(method, last);
+    quote_spanned!(first=> ::memokit::__private::#check::#method)
+}
+
+/// The spans of the first and last tokens of `tokens`: generated code
+/// spanning from one to the other is reported under all of `tokens`.
+fn span_range(tokens: &impl ToTokens) -> (Span, Span) {
+    let mut iter = tokens.to_token_stream().into_iter();
+    let first = iter.next().map_or_else(Span::call_site, |t| t.span());
+    let last = iter.last().map_or(first, |t| t.span());
+    (first, last)
 }
 
 /// Gives every elided lifetime in `types` a name, so the companion's return
 /// type can quantify over them (`for<'m0> Control<&'m0 str, V>`), together
 /// with the function's own lifetime parameters.
-fn name_elided_lifetimes(
+pub(crate) fn name_elided_lifetimes(
     generics: &syn::Generics,
     mut types: Vec<Type>,
 ) -> (Vec<Lifetime>, Vec<Type>) {

@@ -8,11 +8,19 @@ use crate::attr::Options;
 use crate::errors::Errors;
 use crate::func::Func;
 
-pub fn check(options: &Options, func: &Func, errors: &Errors) {
+/// Records every problem of `func` under `options`. Returns whether the
+/// function can still be expanded: rejected options are simply left out,
+/// but a function that cannot be cached as written is emitted unchanged.
+pub fn check(options: &Options, func: &Func, errors: &Errors) -> bool {
+    for again in &func.repeated {
+        errors.spanned(again, "#[cached] is applied twice: remove one");
+    }
+    let before = errors.len();
     check_shape(func, errors);
     check_receiver(options, func, errors);
     check_args(options, func, errors);
     check_return(func, errors);
+    errors.len() == before && !options.key_rejected
 }
 
 fn check_shape(func: &Func, errors: &Errors) {
@@ -42,14 +50,6 @@ fn check_shape(func: &Func, errors: &Errors) {
             ),
         }
     }
-    if let Some(again) = func.outer_attrs.iter().find(|a| {
-        a.path()
-            .segments
-            .last()
-            .is_some_and(|s| s.ident == "cached")
-    }) {
-        errors.spanned(again, "#[cached] is applied twice: remove one");
-    }
 }
 
 fn check_receiver(options: &Options, func: &Func, errors: &Errors) {
@@ -71,7 +71,7 @@ fn check_receiver(options: &Options, func: &Func, errors: &Errors) {
             receiver,
             "#[cached] cannot cache a `&mut self` method: a hit would skip its mutation; take `&self`",
         );
-    } else if options.key.is_none() {
+    } else if !options.key_given() {
         errors.spanned(
             &receiver.self_token,
             "a `&self` method needs `key = ...` saying what identifies a call, e.g. `key = (self.id, page)`",
@@ -92,11 +92,13 @@ fn check_args(options: &Options, func: &Func, errors: &Errors) {
             );
             continue;
         }
-        if options.key.is_some() {
+        if options.key_given() {
             continue;
         }
+        // What the key stores: `X::Owned` of `&X`, else the type itself.
+        let stored = arg.referent().unwrap_or(&arg.ty);
         let mut finder = Finder::default();
-        finder.visit_type(&arg.ty);
+        finder.visit_type(stored);
         if let Some(impl_trait) = finder.impl_trait {
             errors.spanned(
                 impl_trait,
@@ -106,6 +108,11 @@ fn check_args(options: &Options, func: &Func, errors: &Errors) {
             errors.spanned(
                 dyn_trait,
                 "a `dyn Trait` argument cannot be a cache key: take a concrete type, or add `key = ...`",
+            );
+        } else if let Some(borrow) = finder.borrow {
+            errors.spanned(
+                borrow,
+                "this argument holds a borrow, but the cache key outlives the call: take an owned type (`String`, `Vec<T>`), or add `key = ...`",
             );
         }
     }
@@ -155,6 +162,9 @@ impl<'a> Visit<'a> for Finder<'a> {
         }
         visit::visit_type_reference(self, r);
     }
+
+    /// A function pointer owns nothing: `fn(&str) -> usize` is `'static`.
+    fn visit_type_bare_fn(&mut self, _: &'a syn::TypeBareFn) {}
 
     fn visit_lifetime(&mut self, l: &'a syn::Lifetime) {
         if l.ident != "static" && self.borrow.is_none() {

@@ -1,0 +1,91 @@
+//! The companion `<name>_memokit()` of a function `#[cached]` rejected. It
+//! keeps the signature the real one would have, so code calling it compiles
+//! and only the reported errors remain; it returns a stand-in that is never
+//! run, since the crate does not compile.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+use syn::visit_mut::{self, VisitMut};
+use syn::{GenericParam, Lifetime, Type};
+
+use crate::expand::Companion;
+use crate::func::Func;
+
+pub fn companion(func: &Func, ret: &Type) -> TokenStream {
+    let self_name = Ident::new("__memokit_self", Span::call_site());
+    let Companion { header, .. } = Companion::new(func, ret, &self_name, |mut types| {
+        for ty in &mut types {
+            Nameable.visit_type_mut(ty);
+        }
+        if let Some(ret) = types.last_mut() {
+            StaticLifetimes.visit_type_mut(ret);
+        }
+        types
+    });
+    // The signature may name the function's type and const parameters.
+    let params = func
+        .sig
+        .generics
+        .params
+        .iter()
+        .filter(|p| !matches!(p, GenericParam::Lifetime(_)));
+    let header = with_params(header, quote!(#(#params),*));
+    quote! {
+        #header {
+            ::memokit::__private::Unavailable
+        }
+    }
+}
+
+/// Inserts `<params>` after the companion's name: `fn f_memokit<T>()`.
+fn with_params(header: TokenStream, params: TokenStream) -> TokenStream {
+    if params.is_empty() {
+        return header;
+    }
+    let mut out = TokenStream::new();
+    let mut tokens = header.into_iter().peekable();
+    let mut after_fn = false;
+    while let Some(tt) = tokens.next() {
+        let is_name = after_fn && matches!(&tt, proc_macro2::TokenTree::Ident(_));
+        after_fn = matches!(&tt, proc_macro2::TokenTree::Ident(i) if i == "fn");
+        out.extend([tt]);
+        if is_name {
+            out.extend(quote!(<#params>));
+            out.extend(tokens);
+            break;
+        }
+    }
+    out
+}
+
+/// `impl Trait` cannot be named in the companion's signature: `()` stands
+/// in for it.
+struct Nameable;
+
+impl VisitMut for Nameable {
+    fn visit_type_mut(&mut self, ty: &mut Type) {
+        if let Type::ImplTrait(_) = ty {
+            *ty = syn::parse_quote!(());
+        }
+        visit_mut::visit_type_mut(self, ty);
+    }
+}
+
+/// A returned borrow has no argument to borrow from in the companion's
+/// signature: `'static` stands in for its elided lifetimes.
+struct StaticLifetimes;
+
+impl VisitMut for StaticLifetimes {
+    fn visit_type_reference_mut(&mut self, r: &mut syn::TypeReference) {
+        if r.lifetime.is_none() {
+            r.lifetime = Some(Lifetime::new("'static", r.and_token.span));
+        }
+        visit_mut::visit_type_reference_mut(self, r);
+    }
+
+    fn visit_lifetime_mut(&mut self, l: &mut Lifetime) {
+        if l.ident == "_" {
+            *l = Lifetime::new("'static", l.span());
+        }
+    }
+}
