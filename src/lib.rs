@@ -7,13 +7,15 @@ pub use memokit_macros::cached;
 /// The runtime types behind a cached function.
 pub mod runtime {
     pub use memokit_core::{caches, Cache, Config, PRECISE_WINDOW};
+    pub use memokit_core::{Cacheable, CacheableError, KeyArg, KeyBorrow, KeyExpr};
 }
 
 /// What generated code uses. Not public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
     pub use memokit_core::{
-        Cache, CacheRef, Cacheable, CacheableError, Config, Instance, KeyArg, KeyBorrow, KeyExpr,
-        Kind, Lookup, PlainKind, ResultKind, Site, Unavailable,
+        BorrowedKey, Cache, CacheRef, Cacheable, CacheableError, Config, Instance, KeyArg,
+        KeyBorrow, KeyExpr, KeyProbe, Kind, Lookup, OwnedKey, PlainKind, ResultKind, Site,
+        Unavailable,
     };
 }

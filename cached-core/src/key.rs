@@ -193,7 +193,7 @@ pub(crate) mod sealed {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be part of a cache key",
     label = "arguments are stored in the cache key, so each must be `Hash + Eq + Clone + Send + Sync + 'static`",
-    note = "or say what identifies a call with `key = ...`, e.g. `#[cached(key = (user.id, x.to_bits()))]`"
+    note = "to key calls by something else, add `key = ...`, e.g. `#[cached(key = x.to_bits())]` for a float, or `key = (user.id, page)`"
 )]
 pub trait KeyArg<M> {
     /// The form a lookup borrows: `T` itself.
@@ -224,7 +224,7 @@ impl<T: ?Sized + sealed::Never> KeyArg<Impossible> for T {
 #[diagnostic::on_unimplemented(
     message = "`&{Self}` cannot be part of a cache key",
     label = "a `&T` argument is stored in the cache key as its owned form, so `T` must be `Hash + Eq + ToOwned`, with an owned form that is `Clone + Send + Sync + 'static`",
-    note = "or say what identifies a call with `key = ...`, e.g. `#[cached(key = (user.id, page))]`"
+    note = "to key calls by something else, add `key = ...`, e.g. `#[cached(key = (user.id, page))]`"
 )]
 pub trait KeyBorrow<M> {
     /// The form a lookup borrows: `X` itself.
@@ -254,32 +254,79 @@ impl<X: ?Sized + sealed::Never> KeyBorrow<Impossible> for X {
     }
 }
 
-/// The value of a `key = <expr>` option, stored as the key.
+/// The value of a `key = <expr>` option, as the lookup borrows it: the value
+/// itself, or `X` when it is a borrow `&X`, stored as `X::Owned` (so
+/// `key = name` with `name: &str` stores a `String`).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a cache key",
-    label = "the `key` expression is stored as the cache key, so it must be `Hash + Eq + Clone + Send + Sync + 'static`",
-    note = "build an owned key from the arguments, e.g. `key = (name.to_owned(), x.to_bits())`"
+    label = "the `key` expression is stored as the cache key (a borrow `&T` as its owned form), so it must be `Hash + Eq + Clone + Send + Sync + 'static`",
+    note = "build the key from owned parts, e.g. `key = (name.to_owned(), x.to_bits())`"
 )]
 pub trait KeyExpr<M> {
-    /// The key type: `Self`.
+    /// The form a lookup borrows: `Self`.
     type Query: ?Sized;
     /// The key, as a lookup borrows it.
     fn query(&self) -> &Self::Query;
 }
 
 #[diagnostic::do_not_recommend]
-impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyExpr<Valid> for K {
-    type Query = K;
+impl<Q> KeyExpr<Valid> for Q
+where
+    Q: ?Sized + Hash + Eq + ToOwned,
+    Q::Owned: Hash + Eq + Clone + Send + Sync + 'static,
+{
+    type Query = Q;
     #[inline]
-    fn query(&self) -> &K {
+    fn query(&self) -> &Q {
         self
     }
 }
 
 #[diagnostic::do_not_recommend]
-impl<K: ?Sized + sealed::Never> KeyExpr<Impossible> for K {
-    type Query = K;
-    fn query(&self) -> &K {
+impl<Q: ?Sized + sealed::Never> KeyExpr<Impossible> for Q {
+    type Query = Q;
+    fn query(&self) -> &Q {
         self
+    }
+}
+
+/// The value `E` of a `key = <expr>` option, by reference. Method calls on
+/// `&KeyProbe` resolve to [`BorrowedKey`] when `E` is a borrow `&X`, and to
+/// [`OwnedKey`] otherwise (one autoref further), so a borrowed key is looked
+/// up as `X` and stored as `X::Owned` instead of as a borrow.
+#[doc(hidden)]
+pub struct KeyProbe<'k, E: ?Sized>(pub &'k E);
+
+/// A `key` value that is a borrow `&X`: looked up as `X`.
+#[doc(hidden)]
+pub trait BorrowedKey<'k> {
+    /// `X`.
+    type Query: ?Sized;
+    /// The borrowed `X`.
+    fn memokit_query(&self) -> &'k Self::Query;
+}
+
+impl<'k, 'a: 'k, X: ?Sized> BorrowedKey<'k> for KeyProbe<'k, &'a X> {
+    type Query = X;
+    #[inline]
+    fn memokit_query(&self) -> &'k X {
+        self.0
+    }
+}
+
+/// Any other `key` value `E`: looked up as `E`.
+#[doc(hidden)]
+pub trait OwnedKey<'k> {
+    /// `E`.
+    type Query: ?Sized;
+    /// The borrowed `E`.
+    fn memokit_query(&self) -> &'k Self::Query;
+}
+
+impl<'k, E: ?Sized> OwnedKey<'k> for &KeyProbe<'k, E> {
+    type Query = E;
+    #[inline]
+    fn memokit_query(&self) -> &'k E {
+        self.0
     }
 }

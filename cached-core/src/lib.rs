@@ -25,7 +25,7 @@ pub use clock::{Clock, ManualClock, PRECISE_WINDOW};
 pub use config::Config;
 pub use control::{CacheRef, Control};
 pub use fallback::Unavailable;
-pub use key::{Impossible, KeyArg, KeyBorrow, KeyExpr, Lookup, Valid};
+pub use key::{BorrowedKey, KeyArg, KeyBorrow, KeyExpr, KeyProbe, Lookup, OwnedKey};
 pub use registry::{caches, CacheInfo};
 pub use site::{Instance, Site};
 pub use stats::Stats;

@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
-use quote::ToTokens;
 use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, Token, UnOp};
 
 use crate::duration;
@@ -79,7 +79,10 @@ impl Options {
             if input.peek(Ident::peek_any) {
                 errors.at(next.span(), "expected `,` between options");
             } else {
-                errors.at(next.span(), format!("expected `,` between options, found `{next}`"));
+                errors.at(
+                    next.span(),
+                    format!("expected `,` between options, found `{next}`"),
+                );
                 skip_to_comma(input);
             }
         }
@@ -171,10 +174,9 @@ const KNOWN_LIST: &str = "the options are `ttl = \"1s\"`, `capacity = 1000` and 
 /// The hint for a literal given without an option name.
 fn positional(lit: &Lit) -> String {
     match lit {
-        Lit::Str(s) if duration::parse(&s.value()).is_ok() => format!(
-            "options are named: write `ttl = {}`",
-            lit.to_token_stream()
-        ),
+        Lit::Str(s) if duration::parse(&s.value()).is_ok() => {
+            format!("options are named: write `ttl = {}`", lit.to_token_stream())
+        }
         Lit::Int(i) => format!(
             "options are named: write `capacity = {0}`, or `ttl = \"{0}s\"` for a time to live",
             i.base10_digits()
@@ -193,9 +195,9 @@ fn skip_to_comma(input: ParseStream) {
 
 fn example(option: &str) -> &'static str {
     match option {
-        "ttl" => "`ttl = \"1s\"`",
-        "capacity" => "`capacity = 1000`",
-        _ => "`key = <expression over the arguments>`",
+        "ttl" => "write `ttl = \"1s\"`",
+        "capacity" => "write `capacity = 1000`",
+        _ => "write `key = <expression over the arguments>`",
     }
 }
 
@@ -248,7 +250,11 @@ fn ttl(value: &Expr, errors: &Errors) -> Option<Duration> {
         Expr::Lit(ExprLit {
             lit: Lit::Int(i), ..
         }) => {
-            let unit = if i.suffix().is_empty() { "s" } else { i.suffix() };
+            let unit = if i.suffix().is_empty() {
+                "s"
+            } else {
+                i.suffix()
+            };
             errors.spanned(
                 i,
                 format!(
@@ -292,7 +298,7 @@ fn capacity(value: &Expr, errors: &Errors) -> Option<u64> {
                 .to_owned(),
             Ok(n) if usize::try_from(n).is_ok() => return Some(n),
             _ => format!(
-                "`capacity = {}` does not fit in a `usize`",
+                "`capacity = {}` does not fit in a `usize`: a capacity counts entries, write a smaller number",
                 i.base10_digits()
             ),
         },
@@ -312,6 +318,7 @@ fn capacity(value: &Expr, errors: &Errors) -> Option<u64> {
             _ => "`capacity` takes an integer literal, not a string, like `capacity = 1000`"
                 .to_owned(),
         },
+        Expr::Path(_) => "`capacity` takes an integer literal, like `capacity = 1000`: the attribute is read before constants have values".to_owned(),
         _ => "`capacity` takes an integer literal, like `capacity = 1000`".to_owned(),
     };
     errors.spanned(value, message);

@@ -34,8 +34,8 @@ use syn::{Lifetime, ReturnType, Type};
 
 use crate::attr::Options;
 use crate::errors::Errors;
-use crate::func::{Arg, Func};
 use crate::fallback;
+use crate::func::{Arg, Func};
 use crate::validate;
 
 pub fn cached(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -186,28 +186,38 @@ impl<'a> Expansion<'a> {
         let cache = mixed("__memokit_cache");
         let miss = mixed("__memokit_miss");
         let hit = mixed("__memokit_hit");
-        // Borrowed, so `key = name` does not move an argument the body uses.
-        let key_let = self.options.key.as_ref().map(|expr| {
-            let key = key_name(&expr.to_token_stream());
-            quote!(let #key = &(#expr);)
-        });
+        let key_let = self
+            .options
+            .key
+            .as_ref()
+            .map(|expr| key_binding(&expr.to_token_stream()));
         let query = self.query();
         let ret = &self.ret;
-        let rebinds = args.iter().filter_map(|Arg { name, pattern, .. }| {
-            pattern.as_ref().map(|pat| quote!(let #pat = #name;))
-        });
+        let rebinds: Vec<TokenStream> = args
+            .iter()
+            .filter_map(|Arg { name, pattern, .. }| {
+                pattern.as_ref().map(|pat| quote!(let #pat = #name;))
+            })
+            .collect();
+        // A `key` may name what a pattern binds, so patterns are bound
+        // before it; without one, the lookup borrows the whole arguments.
+        let (early, late) = match key_let {
+            Some(_) => (rebinds.as_slice(), &[][..]),
+            None => (&[][..], rebinds.as_slice()),
+        };
         quote! {
             #(#outer_attrs)*
             #vis #sig {
                 #(#inner_attrs)*
                 #prelude
+                #(#early)*
                 #key_let
                 let #miss = match #cache.lookup(#query, #values) {
                     ::core::result::Result::Ok(#hit) => return #hit,
                     ::core::result::Result::Err(#miss) => #miss,
                 };
                 #cache.compute(#miss, #values, move || -> #ret {
-                    #(#rebinds)*
+                    #(#late)*
                     #block
                 })
             }
@@ -224,14 +234,20 @@ impl<'a> Expansion<'a> {
             header,
             pattern,
             closure_type,
-        } = Companion::new(func, &self.ret, &self_name, |types| types);
+        } = Companion::new(
+            func,
+            &self.ret,
+            &self_name,
+            self.options.key.is_some(),
+            |types| types,
+        );
         let body = match &self.options.key {
             Some(expr) => {
                 let expr = replace_self(expr.to_token_stream(), &self_name);
-                let key = key_name(&expr);
+                let binding = key_binding(&expr);
                 let query = checked_key(&expr);
                 quote! {{
-                    let #key = &(#expr);
+                    #binding
                     ::memokit::__private::Lookup::to_key(&#query)
                 }}
             }
@@ -268,6 +284,7 @@ impl Companion {
         func: &Func,
         ret: &Type,
         self_name: &Ident,
+        key_given: bool,
         adjust: impl FnOnce(Vec<Type>) -> Vec<Type>,
     ) -> Companion {
         let name = func.name();
@@ -285,7 +302,12 @@ impl Companion {
             types.push(syn::parse_quote!(&Self));
         }
         for arg in &func.args {
-            names.push(arg.name.to_token_stream());
+            // With `key = ...` the closure binds the argument patterns,
+            // which the key may name.
+            match (&arg.pattern, key_given) {
+                (Some(pattern), true) => names.push(pattern.to_token_stream()),
+                _ => names.push(arg.name.to_token_stream()),
+            }
             types.push((*arg.ty).clone());
         }
         types.push(ret.clone());
@@ -334,7 +356,20 @@ fn checked_key(expr: &TokenStream) -> TokenStream {
     let (first, last) = span_range(expr);
     let key = key_name(expr);
     let check = spanned_path("KeyExpr", first, last);
-    quote_spanned!(first=> #check(&*#key))
+    let query = Ident::new("memokit_query", last);
+    let call = quote_spanned!(last=> ());
+    quote_spanned!(first=> #check((&::memokit::__private::KeyProbe(#key)).#query #call))
+}
+
+/// `key = <expr>` evaluated once, by reference, so `key = name` does not
+/// move an argument the body uses.
+fn key_binding(expr: &TokenStream) -> TokenStream {
+    let key = key_name(expr);
+    quote! {
+        #[allow(unused_imports)]
+        use ::memokit::__private::{BorrowedKey as _, OwnedKey as _};
+        let #key = &(#expr);
+    }
 }
 
 /// One argument as the lookup borrows it, checked to be usable as part of a

@@ -13,7 +13,7 @@ use crate::func::Func;
 
 pub fn companion(func: &Func, ret: &Type) -> TokenStream {
     let self_name = Ident::new("__memokit_self", Span::call_site());
-    let Companion { header, .. } = Companion::new(func, ret, &self_name, |mut types| {
+    let Companion { header, .. } = Companion::new(func, ret, &self_name, false, |mut types| {
         for ty in &mut types {
             Nameable.visit_type_mut(ty);
         }

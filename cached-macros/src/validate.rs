@@ -1,8 +1,10 @@
 //! Every check of the attribute against the function, in one place. Each
 //! problem records one error under the token that causes it.
 
+use proc_macro2::{TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::visit::{self, Visit};
-use syn::{GenericParam, ReturnType, Type, TypeImplTrait, TypeReference};
+use syn::{Expr, GenericParam, ReturnType, Type, TypeImplTrait, TypeReference};
 
 use crate::attr::Options;
 use crate::errors::Errors;
@@ -19,6 +21,9 @@ pub fn check(options: &Options, func: &Func, errors: &Errors) -> bool {
     check_shape(func, errors);
     check_receiver(options, func, errors);
     check_args(options, func, errors);
+    if let Some(key) = &options.key {
+        check_key(key, func, errors);
+    }
     check_return(func, errors);
     errors.len() == before && !options.key_rejected
 }
@@ -59,11 +64,11 @@ fn check_receiver(options: &Options, func: &Func, errors: &Errors) {
     if receiver.colon_token.is_some() {
         errors.spanned(
             receiver,
-            "#[cached] methods take `&self`; a typed receiver like `self: Arc<Self>` is not supported",
+            "#[cached] methods take `&self`: a typed receiver like `self: Arc<Self>` is not supported; write `&self`",
         );
     } else if receiver.reference.is_none() {
         errors.spanned(
-            &receiver.self_token,
+            receiver.self_token,
             "#[cached] cannot cache a method taking `self` by value: take `&self` and add `key = ...`",
         );
     } else if receiver.mutability.is_some() {
@@ -73,7 +78,7 @@ fn check_receiver(options: &Options, func: &Func, errors: &Errors) {
         );
     } else if !options.key_given() {
         errors.spanned(
-            &receiver.self_token,
+            receiver.self_token,
             "a `&self` method needs `key = ...` saying what identifies a call, e.g. `key = (self.id, page)`",
         );
     }
@@ -115,6 +120,71 @@ fn check_args(options: &Options, func: &Func, errors: &Errors) {
                 "this argument holds a borrow, but the cache key outlives the call: take an owned type (`String`, `Vec<T>`), or add `key = ...`",
             );
         }
+    }
+}
+
+/// Methods that return a borrow of their receiver.
+const BORROWING_METHODS: &[&str] = &[
+    "as_str",
+    "as_ref",
+    "as_slice",
+    "as_bytes",
+    "as_path",
+    "as_os_str",
+    "borrow",
+    "deref",
+    "trim",
+];
+
+fn check_key(key: &Expr, func: &Func, errors: &Errors) {
+    if func.receiver.is_none() {
+        if let Some(self_token) = find_self(key.to_token_stream()) {
+            errors.spanned(
+                self_token,
+                "`key` uses `self`, but this function takes no `self`: build the key from its arguments",
+            );
+            return;
+        }
+    }
+    // A borrowed key as a whole is stored as its owned form; a borrow
+    // inside a tuple would be stored as a borrow.
+    if let Some(borrow) = borrow_in_tuple(key, func, false) {
+        errors.spanned(
+            borrow,
+            "the cache key outlives the call, so a part of it cannot be a borrow: make this part owned, e.g. `name.to_owned()`",
+        );
+    }
+}
+
+fn find_self(tokens: TokenStream) -> Option<TokenTree> {
+    tokens.into_iter().find_map(|tt| match tt {
+        TokenTree::Ident(ref i) if i == "self" => Some(tt),
+        TokenTree::Group(g) => find_self(g.stream()),
+        _ => None,
+    })
+}
+
+/// A part of a tuple key that is plainly a borrow: `&name`,
+/// `name.as_str()`, or an argument taken by reference.
+fn borrow_in_tuple<'a>(key: &'a Expr, func: &Func, in_tuple: bool) -> Option<&'a Expr> {
+    match key {
+        Expr::Tuple(tuple) => tuple
+            .elems
+            .iter()
+            .find_map(|e| borrow_in_tuple(e, func, true)),
+        Expr::Paren(paren) => borrow_in_tuple(&paren.expr, func, in_tuple),
+        Expr::Group(group) => borrow_in_tuple(&group.expr, func, in_tuple),
+        _ if !in_tuple => None,
+        Expr::Reference(_) => Some(key),
+        Expr::MethodCall(call) => BORROWING_METHODS
+            .contains(&call.method.to_string().as_str())
+            .then_some(key),
+        Expr::Path(path) => {
+            let name = path.path.get_ident()?;
+            let arg = func.args.iter().find(|a| a.name == *name)?;
+            matches!(*arg.ty, Type::Reference(_)).then_some(key)
+        }
+        _ => None,
     }
 }
 
