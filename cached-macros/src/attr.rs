@@ -38,6 +38,8 @@ pub struct Options {
     pub ttl: Option<(Duration, Span)>,
     pub capacity: Option<(u64, Span)>,
     pub key: Option<Expr>,
+    /// The `key` option's name, where a bad key type is reported from.
+    pub key_name: Option<Span>,
     /// `key` was given but rejected: the function is not checked for a
     /// missing key on top of the error already reported.
     pub key_rejected: bool,
@@ -135,6 +137,7 @@ impl Options {
             "capacity" => self.capacity = capacity(&value, errors).map(|c| (c, value.span())),
             _ => {
                 self.key = key(value, errors);
+                self.key_name = Some(name.span());
                 self.key_rejected = self.key.is_none();
             }
         }

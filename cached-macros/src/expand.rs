@@ -26,7 +26,7 @@
 //! Both statics resolve to one cache through the runtime's registry, which
 //! keys them by the id (module path, name and source location).
 
-use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
@@ -161,9 +161,16 @@ impl<'a> Expansion<'a> {
     /// The borrowed form of the key, built from the arguments.
     fn query(&self) -> TokenStream {
         if let Some(expr) = &self.options.key {
-            return checked_key(&expr.to_token_stream());
+            let option = self.options.key_name.unwrap_or_else(|| expr.span());
+            return checked_key(&expr.to_token_stream(), option, self.func.name().span());
         }
-        let parts: Vec<TokenStream> = self.func.args.iter().map(query_part).collect();
+        let after = self.func.sig.paren_token.span.close();
+        let parts: Vec<TokenStream> = self
+            .func
+            .args
+            .iter()
+            .map(|arg| query_part(arg, after))
+            .collect();
         match parts.as_slice() {
             [] => quote!(&()),
             [one] => one.clone(),
@@ -205,6 +212,12 @@ impl<'a> Expansion<'a> {
             Some(_) => (rebinds.as_slice(), &[][..]),
             None => (&[][..], rebinds.as_slice()),
         };
+        // The body as the closure's own block: wrapped in another block, a
+        // one-line body would trip `unused_braces` in the user's code.
+        let body = match late {
+            [] => quote!(#block),
+            _ => quote!({ #(#late)* #block }),
+        };
         quote! {
             #(#outer_attrs)*
             #vis #sig {
@@ -216,10 +229,7 @@ impl<'a> Expansion<'a> {
                     ::core::result::Result::Ok(#hit) => return #hit,
                     ::core::result::Result::Err(#miss) => #miss,
                 };
-                #cache.compute(#miss, #values, move || -> #ret {
-                    #(#late)*
-                    #block
-                })
+                #cache.compute(#miss, #values, move || -> #ret #body)
             }
         }
     }
@@ -245,7 +255,8 @@ impl<'a> Expansion<'a> {
             Some(expr) => {
                 let expr = replace_self(expr.to_token_stream(), &self_name);
                 let binding = key_binding(&expr);
-                let query = checked_key(&expr);
+                let option = self.options.key_name.unwrap_or_else(|| expr.span());
+                let query = checked_key(&expr, option, func.name().span());
                 quote! {{
                     #binding
                     ::memokit::__private::Lookup::to_key(&#query)
@@ -338,27 +349,33 @@ impl Companion {
     }
 }
 
-// The checks of argument, key and return types are calls whose first token
-// carries the span of the checked type's first token and whose last token
-// the span of its last: rustc reports a failed check under the whole type.
-// Their names have the user's spans, not `Span::mixed_site()`, which rustc
-// would report as the attribute instead.
+// The checks of argument, key and return types are calls spanned over what
+// they check, so a failed check is reported under it, and only there.
+// An argument or key check is `check(&x)`:
+// - `&` carries the span of the range's end and `x` that of its start, so
+//   rustc's span for `&x`, the one it reports, covers the range;
+// - the parentheses carry a span after the range, so the call's span is not
+//   that of `&x`: rustc then finds `&x` as the expression to blame, and does
+//   not suggest borrowing it (`&T` passes a check that ignores lifetimes,
+//   but would not pass the cache);
+// - `check` spans the range too, so rustc adds no second label for it.
+// Names keep the user's hygiene: with `Span::mixed_site()` rustc would
+// report the attribute instead.
 
-/// The name the key of `key = <expr>` is bound to, by reference.
+/// The name the value of `key = <expr>` is bound to, by reference.
 fn key_name(expr: &TokenStream) -> Ident {
     let (_, last) = span_range(expr);
     Ident::new("__memokit_key", last)
 }
 
-/// The key of `key = <expr>`, as the lookup borrows it, checked to be
-/// usable as a key: a type that is not is one error at `expr`.
-fn checked_key(expr: &TokenStream) -> TokenStream {
-    let (first, last) = span_range(expr);
-    let key = key_name(expr);
-    let check = spanned_path("KeyExpr", first, last);
-    let query = Ident::new("memokit_query", last);
-    let call = quote_spanned!(last=> ());
-    quote_spanned!(first=> #check((&::memokit::__private::KeyProbe(#key)).#query #call))
+/// The value of `key = <expr>`, as the lookup borrows it, checked to be
+/// usable as a key: a type that is not is one error at `key = <expr>`.
+/// `option` is the span of the option's name, `after` one that follows.
+fn checked_key(expr: &TokenStream, option: Span, after: Span) -> TokenStream {
+    let (_, last) = span_range(expr);
+    let key = Ident::new("__memokit_key", last.located_at(option));
+    let query = quote_spanned!(option=> *(&::memokit::__private::KeyProbe(#key)).memokit_query());
+    check_call("KeyExpr", query, option, last, after)
 }
 
 /// `key = <expr>` evaluated once, by reference, so `key = name` does not
@@ -373,18 +390,31 @@ fn key_binding(expr: &TokenStream) -> TokenStream {
 }
 
 /// One argument as the lookup borrows it, checked to be usable as part of a
-/// key: a type that is not is one error at the argument's type.
-fn query_part(arg: &Arg) -> TokenStream {
-    let (first, last) = span_range(&arg.ty);
-    let name = Ident::new(&arg.name.to_string(), arg.name.span().located_at(last));
-    let check = match arg.referent() {
-        Some(_) => spanned_path("KeyBorrow", first, last),
-        None => spanned_path("KeyArg", first, last),
-    };
+/// key: a type that is not is one error at the argument.
+fn query_part(arg: &Arg, after: Span) -> TokenStream {
+    let (_, last) = span_range(&arg.ty);
+    let name = &arg.name;
+    let start = name.span();
     match arg.referent() {
-        Some(_) => quote_spanned!(first=> #check(&*#name)),
-        None => quote_spanned!(first=> #check(&#name)),
+        Some(_) => check_call(
+            "KeyBorrow",
+            quote_spanned!(start=> *#name),
+            start,
+            last,
+            after,
+        ),
+        None => check_call("KeyArg", quote!(#name), start, last, after),
     }
+}
+
+/// `::memokit::__private::<check>::query(&<value>)`, spanned as the comment
+/// above says.
+fn check_call(check: &str, value: TokenStream, start: Span, end: Span, after: Span) -> TokenStream {
+    let path = spanned_path(check, start, end);
+    let borrow = quote_spanned!(end=> &);
+    let mut args = Group::new(Delimiter::Parenthesis, quote!(#borrow #value));
+    args.set_span(after);
+    quote!(#path #args)
 }
 
 /// `value` once the return type `ret` is checked to be cacheable: if it is

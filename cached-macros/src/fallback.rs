@@ -58,13 +58,13 @@ fn with_params(header: TokenStream, params: TokenStream) -> TokenStream {
     out
 }
 
-/// `impl Trait` cannot be named in the companion's signature: `()` stands
-/// in for it.
+/// `impl Trait` cannot be named in the companion's signature, nor `!` be a
+/// type argument: `()` stands in for them.
 struct Nameable;
 
 impl VisitMut for Nameable {
     fn visit_type_mut(&mut self, ty: &mut Type) {
-        if let Type::ImplTrait(_) = ty {
+        if let Type::ImplTrait(_) | Type::Never(_) = ty {
             *ty = syn::parse_quote!(());
         }
         visit_mut::visit_type_mut(self, ty);

@@ -192,12 +192,19 @@ fn check_return(func: &Func, errors: &Errors) {
     let ReturnType::Type(_, ty) = &func.sig.output else {
         return;
     };
+    if let Type::Never(never) = &**ty {
+        errors.spanned(
+            never,
+            "#[cached] cannot cache a function that never returns: remove #[cached]",
+        );
+        return;
+    }
     let mut finder = Finder::default();
     finder.visit_type(ty);
     if let Some(impl_trait) = finder.impl_trait {
         errors.spanned(
             impl_trait,
-            "#[cached] cannot store an `impl Trait` return value: name the type, or return `Box<dyn Trait>`/`Arc<dyn Trait>`",
+            "#[cached] cannot store an `impl Trait` return value: name the type, or return `Arc<dyn Trait + Send + Sync>`",
         );
     } else if let Some(borrow) = finder.borrow {
         errors.spanned(
