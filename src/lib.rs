@@ -4,7 +4,9 @@
 pub use memokit_core::{CacheInfo, CacheRef, Clock, Control, Lookup, ManualClock, Stats};
 pub use memokit_macros::cached;
 
-/// The runtime types behind a cached function.
+/// The runtime types behind a cached function, and what `#[cached]`
+/// requires of argument, key and return types (the traits its compile
+/// errors name).
 pub mod runtime {
     pub use memokit_core::{caches, Cache, Config, PRECISE_WINDOW};
     pub use memokit_core::{Cacheable, CacheableError, KeyArg, KeyBorrow, KeyExpr};

@@ -189,7 +189,22 @@ pub(crate) mod sealed {
     pub trait Never {}
 }
 
-/// An argument `x: T` of a cached function, stored in its key as `T`.
+/// What an argument `x: T` of a `#[cached]` function must be: `T` is stored
+/// in the cache key, so it is `Hash + Eq + Clone + Send + Sync + 'static`.
+///
+/// Implemented for every such type; never implemented or called by hand. It
+/// names the requirement in the one error an argument that cannot be a key
+/// gets, at that argument:
+///
+/// ```text
+/// error[E0277]: `f64` cannot be part of a cache key
+///  --> src/lib.rs:4:9
+///   |
+/// 4 | fn area(side: f64) -> f64 {
+///   |         ^^^^^^^^^ arguments are stored in the cache key, so each must be ...
+/// ```
+///
+/// `M` lets rustc weigh the requirement as a whole (see the source).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be part of a cache key",
     label = "arguments are stored in the cache key, so each must be `Hash + Eq + Clone + Send + Sync + 'static`",
@@ -197,8 +212,10 @@ pub(crate) mod sealed {
 )]
 pub trait KeyArg<M> {
     /// The form a lookup borrows: `T` itself.
+    #[doc(hidden)]
     type Query: ?Sized;
     /// The argument, as a lookup borrows it.
+    #[doc(hidden)]
     fn query(&self) -> &Self::Query;
 }
 
@@ -219,8 +236,14 @@ impl<T: ?Sized + sealed::Never> KeyArg<Impossible> for T {
     }
 }
 
-/// An argument `x: &X` of a cached function, stored in its key as
-/// `X::Owned` (`&str` as `String`, `&[T]` as `Vec<T>`).
+/// What an argument `x: &X` of a `#[cached]` function must be: it is stored
+/// in the cache key as `X::Owned` (`&str` as `String`, `&[T]` as `Vec<T>`),
+/// so `X` is `Hash + Eq + ToOwned` and `X::Owned` is
+/// `Hash + Eq + Clone + Send + Sync + 'static`.
+///
+/// Implemented for every such type; never implemented or called by hand. It
+/// names the requirement in the one error an argument that cannot be a key
+/// gets, at that argument, like [`KeyArg`].
 #[diagnostic::on_unimplemented(
     message = "`&{Self}` cannot be part of a cache key",
     label = "a `&T` argument is stored in the cache key as its owned form, so `T` must be `Hash + Eq + ToOwned`, with an owned form that is `Clone + Send + Sync + 'static`",
@@ -228,8 +251,10 @@ impl<T: ?Sized + sealed::Never> KeyArg<Impossible> for T {
 )]
 pub trait KeyBorrow<M> {
     /// The form a lookup borrows: `X` itself.
+    #[doc(hidden)]
     type Query: ?Sized;
     /// The argument, as a lookup borrows it.
+    #[doc(hidden)]
     fn query(&self) -> &Self::Query;
 }
 
@@ -254,9 +279,14 @@ impl<X: ?Sized + sealed::Never> KeyBorrow<Impossible> for X {
     }
 }
 
-/// The value of a `key = <expr>` option, as the lookup borrows it: the value
-/// itself, or `X` when it is a borrow `&X`, stored as `X::Owned` (so
-/// `key = name` with `name: &str` stores a `String`).
+/// What the value of `#[cached(key = <expr>)]` must be: it is stored as
+/// the cache key, a borrow `&X` as `X::Owned` (so `key = name` with
+/// `name: &str` stores a `String`), so it is
+/// `Hash + Eq + Clone + Send + Sync + 'static` once owned.
+///
+/// Implemented for every such type; never implemented or called by hand. It
+/// names the requirement in the one error a bad key gets, at `key = <expr>`,
+/// like [`KeyArg`].
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a cache key",
     label = "the `key` expression is stored as the cache key (a borrow `&T` as its owned form), so it must be `Hash + Eq + Clone + Send + Sync + 'static`",
@@ -264,8 +294,10 @@ impl<X: ?Sized + sealed::Never> KeyBorrow<Impossible> for X {
 )]
 pub trait KeyExpr<M> {
     /// The form a lookup borrows: `Self`.
+    #[doc(hidden)]
     type Query: ?Sized;
     /// The key, as a lookup borrows it.
+    #[doc(hidden)]
     fn query(&self) -> &Self::Query;
 }
 

@@ -124,11 +124,27 @@ impl<R> PlainKind for &Kind<R> {
 
 // Checks of the return type, one error each at the return type; see the
 // comment above `KeyArg` in `key.rs` for how the marker `M` makes that so.
-// Each passes the value policy through, so a failed check leaves the policy
-// unknown and its later uses unreported.
+// Each passes a value through (the site, the control handle), so a failed
+// check leaves that value's type unknown and its later uses unreported.
 
-/// The stored part of a cached function's return value: the value itself,
-/// or `T` of `Result<T, E>`.
+/// What the return value of a `#[cached]` function must be: the value, or
+/// `T` of a `Result<T, E>` (of which only `Ok` is stored), is handed out by
+/// `Clone` and shared between threads, so it is
+/// `Clone + Send + Sync + 'static`.
+///
+/// Implemented for every such type; never implemented or called by hand. It
+/// names the requirement in the one error a value that cannot be cached
+/// gets, at the return type:
+///
+/// ```text
+/// error[E0277]: `Report` cannot be a cached value
+///  --> src/lib.rs:8:22
+///   |
+/// 8 | fn report(n: u32) -> Report {
+///   |                      ^^^^^^ cached values are handed out by `Clone` and shared ...
+/// ```
+///
+/// `M` lets rustc weigh the requirement as a whole (see `KeyArg`'s source).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a cached value",
     label = "cached values are handed out by `Clone` and shared between threads, so they must be `Clone + Send + Sync + 'static`",
@@ -136,30 +152,38 @@ impl<R> PlainKind for &Kind<R> {
 )]
 pub trait Cacheable<M>: Sized {
     /// `P` once the check passed.
+    #[doc(hidden)]
     type Pass<P>;
-    /// Passes the value policy on.
-    fn pass<P>(stored: &Kind<Self>, policy: P) -> Self::Pass<P>;
+    /// Passes `value` on.
+    #[doc(hidden)]
+    fn pass<P>(stored: &Kind<Self>, value: P) -> Self::Pass<P>;
 }
 
 #[diagnostic::do_not_recommend]
 impl<V: Clone + Send + Sync + 'static> Cacheable<Valid> for V {
     type Pass<P> = P;
     #[inline]
-    fn pass<P>(_: &Kind<Self>, policy: P) -> P {
-        policy
+    fn pass<P>(_: &Kind<Self>, value: P) -> P {
+        value
     }
 }
 
 #[diagnostic::do_not_recommend]
 impl<V: sealed::Never> Cacheable<Impossible> for V {
     type Pass<P> = P;
-    fn pass<P>(_: &Kind<Self>, policy: P) -> P {
-        policy
+    fn pass<P>(_: &Kind<Self>, value: P) -> P {
+        value
     }
 }
 
-/// The error type `E` of a cached function returning `Result<T, E>`. It is
-/// never stored, but it is part of the cache's type, which is shared.
+/// What the error type `E` of a `#[cached]` function returning
+/// `Result<T, E>` must be: errors are never stored, but the cache's type
+/// includes `E` and the cache is shared, so `E` is `Send + Sync + 'static`
+/// (`Box<dyn Error + Send + Sync>`, not `Box<dyn Error>`).
+///
+/// Implemented for every such type; never implemented or called by hand. It
+/// names the requirement in the one error such a function gets, at its
+/// return type, like [`Cacheable`].
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the error type of a cached function",
     label = "the cache is shared between threads, so the error type must be `Send + Sync + 'static` (errors are never stored)",
@@ -167,25 +191,27 @@ impl<V: sealed::Never> Cacheable<Impossible> for V {
 )]
 pub trait CacheableError<M>: Sized {
     /// `P` once the check passed.
+    #[doc(hidden)]
     type Pass<P>;
-    /// Passes the value policy on.
-    fn pass<P>(error: &Kind<Self>, policy: P) -> Self::Pass<P>;
+    /// Passes `value` on.
+    #[doc(hidden)]
+    fn pass<P>(error: &Kind<Self>, value: P) -> Self::Pass<P>;
 }
 
 #[diagnostic::do_not_recommend]
 impl<E: Send + Sync + 'static> CacheableError<Valid> for E {
     type Pass<P> = P;
     #[inline]
-    fn pass<P>(_: &Kind<Self>, policy: P) -> P {
-        policy
+    fn pass<P>(_: &Kind<Self>, value: P) -> P {
+        value
     }
 }
 
 #[diagnostic::do_not_recommend]
 impl<E: sealed::Never> CacheableError<Impossible> for E {
     type Pass<P> = P;
-    fn pass<P>(_: &Kind<Self>, policy: P) -> P {
-        policy
+    fn pass<P>(_: &Kind<Self>, value: P) -> P {
+        value
     }
 }
 

@@ -37,12 +37,17 @@ const ALIASES: &[(&str, &str)] = &[
 pub struct Options {
     pub ttl: Option<(Duration, Span)>,
     pub capacity: Option<(u64, Span)>,
-    pub key: Option<Expr>,
-    /// The `key` option's name, where a bad key type is reported from.
-    pub key_name: Option<Span>,
+    pub key: Option<Key>,
     /// `key` was given but rejected: the function is not checked for a
     /// missing key on top of the error already reported.
     pub key_rejected: bool,
+}
+
+/// `key = <expr>`.
+pub struct Key {
+    pub expr: Expr,
+    /// The option's name: a bad key type is reported from it to the end.
+    pub name: Span,
 }
 
 impl Options {
@@ -136,8 +141,10 @@ impl Options {
             "ttl" => self.ttl = ttl(&value, errors).map(|d| (d, value.span())),
             "capacity" => self.capacity = capacity(&value, errors).map(|c| (c, value.span())),
             _ => {
-                self.key = key(value, errors);
-                self.key_name = Some(name.span());
+                self.key = key(value, errors).map(|expr| Key {
+                    expr,
+                    name: name.span(),
+                });
                 self.key_rejected = self.key.is_none();
             }
         }

@@ -13,8 +13,10 @@
 //! pub fn resolve(host: &str, port: u16) -> io::Result<IpAddr> {
 //!     static __MEMOKIT_SITE: Site = Site::new(&Config { id, name, ttl, capacity });
 //!     let values = (&Kind::<io::Result<IpAddr>>::new()).memokit_values();
-//!     let cache = __MEMOKIT_SITE.cache::<(), (String, u16), io::Result<IpAddr>, _>(values);
-//!     let miss = match cache.lookup((host, &port), values) {
+//!     // Each check is one error at the checked type if it fails.
+//!     let cache = Cacheable::pass(/* Ok type */, CacheableError::pass(/* Err type */,
+//!         &__MEMOKIT_SITE)).cache::<(), _, io::Result<IpAddr>, _>(values);
+//!     let miss = match cache.lookup((KeyBorrow::query(&*host), KeyArg::query(&port)), values) {
 //!         Ok(hit) => return hit,
 //!         Err(miss) => miss,
 //!     };
@@ -23,6 +25,7 @@
 //! pub fn resolve_memokit() -> impl for<'a> Control<(&'a str, u16), io::Result<IpAddr>> { .. }
 //! ```
 //!
+//! The key type, `(String, u16)`, is inferred from the lookup.
 //! Both statics resolve to one cache through the runtime's registry, which
 //! keys them by the id (module path, name and source location).
 
@@ -53,7 +56,7 @@ pub fn cached(args: TokenStream, item: TokenStream) -> TokenStream {
     let code = if expandable {
         expansion.emit()
     } else {
-        expansion.fallback()
+        fallback::emit(&func, &expansion.ret)
     };
     let errors = errors.into_compile_errors();
     quote!(#errors #code)
@@ -82,34 +85,6 @@ impl<'a> Expansion<'a> {
         let main = self.main_fn();
         let companion = self.companion_fn();
         quote!(#main #companion)
-    }
-
-    /// The function as written, and a companion with the signature it would
-    /// have, returning a stand-in: only the reported errors remain.
-    fn fallback(&self) -> TokenStream {
-        let Func {
-            outer_attrs,
-            inner_attrs,
-            vis,
-            sig,
-            block,
-            args,
-            ..
-        } = self.func;
-        let rebinds = args.iter().filter_map(|Arg { name, pattern, .. }| {
-            pattern.as_ref().map(|pat| quote!(let #pat = #name;))
-        });
-        let stmts = &block.stmts;
-        let companion = fallback::companion(self.func, &self.ret);
-        quote! {
-            #(#outer_attrs)*
-            #vis #sig {
-                #(#inner_attrs)*
-                #(#rebinds)*
-                #(#stmts)*
-            }
-            #companion
-        }
     }
 
     fn config(&self) -> TokenStream {
@@ -160,9 +135,9 @@ impl<'a> Expansion<'a> {
 
     /// The borrowed form of the key, built from the arguments.
     fn query(&self) -> TokenStream {
-        if let Some(expr) = &self.options.key {
-            let option = self.options.key_name.unwrap_or_else(|| expr.span());
-            return checked_key(&expr.to_token_stream(), option, self.func.name().span());
+        if let Some(key) = &self.options.key {
+            let expr = key.expr.to_token_stream();
+            return checked_key(&expr, key.name, self.func.name().span());
         }
         let after = self.func.sig.paren_token.span.close();
         let parts: Vec<TokenStream> = self
@@ -197,7 +172,7 @@ impl<'a> Expansion<'a> {
             .options
             .key
             .as_ref()
-            .map(|expr| key_binding(&expr.to_token_stream()));
+            .map(|key| key_binding(&key.expr.to_token_stream()));
         let query = self.query();
         let ret = &self.ret;
         let rebinds: Vec<TokenStream> = args
@@ -252,11 +227,10 @@ impl<'a> Expansion<'a> {
             |types| types,
         );
         let body = match &self.options.key {
-            Some(expr) => {
-                let expr = replace_self(expr.to_token_stream(), &self_name);
+            Some(key) => {
+                let expr = replace_self(key.expr.to_token_stream(), &self_name);
                 let binding = key_binding(&expr);
-                let option = self.options.key_name.unwrap_or_else(|| expr.span());
-                let query = checked_key(&expr, option, func.name().span());
+                let query = checked_key(&expr, key.name, func.name().span());
                 quote! {{
                     #binding
                     ::memokit::__private::Lookup::to_key(&#query)

@@ -1,7 +1,8 @@
-//! The companion `<name>_memokit()` of a function `#[cached]` rejected. It
-//! keeps the signature the real one would have, so code calling it compiles
-//! and only the reported errors remain; it returns a stand-in that is never
-//! run, since the crate does not compile.
+//! What a function `#[cached]` rejected becomes: the function as written
+//! and a companion `<name>_memokit()` with the signature the real one would
+//! have, so code calling either compiles and only the reported errors
+//! remain. The companion returns a stand-in that is never run, since the
+//! crate does not compile.
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
@@ -9,9 +10,36 @@ use syn::visit_mut::{self, VisitMut};
 use syn::{GenericParam, Lifetime, Type};
 
 use crate::expand::Companion;
-use crate::func::Func;
+use crate::func::{Arg, Func};
 
-pub fn companion(func: &Func, ret: &Type) -> TokenStream {
+/// `ret` is the return type, `()` when there is none.
+pub fn emit(func: &Func, ret: &Type) -> TokenStream {
+    let Func {
+        outer_attrs,
+        inner_attrs,
+        vis,
+        sig,
+        block,
+        args,
+        ..
+    } = func;
+    let rebinds = args.iter().filter_map(|Arg { name, pattern, .. }| {
+        pattern.as_ref().map(|pat| quote!(let #pat = #name;))
+    });
+    let stmts = &block.stmts;
+    let companion = companion(func, ret);
+    quote! {
+        #(#outer_attrs)*
+        #vis #sig {
+            #(#inner_attrs)*
+            #(#rebinds)*
+            #(#stmts)*
+        }
+        #companion
+    }
+}
+
+fn companion(func: &Func, ret: &Type) -> TokenStream {
     let self_name = Ident::new("__memokit_self", Span::call_site());
     let Companion { header, .. } = Companion::new(func, ret, &self_name, false, |mut types| {
         for ty in &mut types {

@@ -22,7 +22,7 @@ pub fn check(options: &Options, func: &Func, errors: &Errors) -> bool {
     check_receiver(options, func, errors);
     check_args(options, func, errors);
     if let Some(key) = &options.key {
-        check_key(key, func, errors);
+        check_key(&key.expr, func, errors);
     }
     check_return(func, errors);
     errors.len() == before && !options.key_rejected
