@@ -41,6 +41,8 @@ pub struct Options {
     /// `key` was given but rejected: the function is not checked for a
     /// missing key on top of the error already reported.
     pub key_rejected: bool,
+    /// The options seen so far, accepted or not, to catch duplicates.
+    seen: Vec<String>,
 }
 
 /// `key = <expr>`.
@@ -117,7 +119,7 @@ impl Options {
             skip_to_comma(input);
             return Ok(());
         }
-        let Some(eq) = self.parse_eq(&name, input, errors)? else {
+        let Some(eq) = parse_eq(&name, input, errors)? else {
             return Ok(());
         };
         if input.is_empty() || input.peek(Token![,]) {
@@ -128,15 +130,11 @@ impl Options {
             return Ok(());
         }
         let value: Expr = input.parse()?;
-        let duplicate = match text.as_str() {
-            "ttl" => self.ttl.is_some(),
-            "capacity" => self.capacity.is_some(),
-            _ => self.key_given(),
-        };
-        if duplicate {
+        if self.seen.contains(&text) {
             errors.at(name.span(), format!("`{text}` is given twice; keep one"));
             return Ok(());
         }
+        self.seen.push(text.clone());
         match text.as_str() {
             "ttl" => self.ttl = ttl(&value, errors).map(|d| (d, value.span())),
             "capacity" => self.capacity = capacity(&value, errors).map(|c| (c, value.span())),
@@ -150,33 +148,28 @@ impl Options {
         }
         Ok(())
     }
+}
 
-    /// The `=` after a known option's name; anything else is reported once.
-    fn parse_eq(
-        &self,
-        name: &Ident,
-        input: ParseStream,
-        errors: &Errors,
-    ) -> syn::Result<Option<Token![=]>> {
-        if input.peek(Token![=]) {
-            return input.parse().map(Some);
-        }
-        let text = name.to_string();
-        if input.is_empty() || input.peek(Token![,]) {
-            errors.at(
-                name.span(),
-                format!("`{text}` needs a value: {}", example(&text)),
-            );
-        } else {
-            let next: TokenTree = input.fork().parse()?;
-            errors.at(
-                next.span(),
-                format!("expected `=` after `{text}`: {}", example(&text)),
-            );
-            skip_to_comma(input);
-        }
-        Ok(None)
+/// The `=` after a known option's name; anything else is reported once.
+fn parse_eq(name: &Ident, input: ParseStream, errors: &Errors) -> syn::Result<Option<Token![=]>> {
+    if input.peek(Token![=]) {
+        return input.parse().map(Some);
     }
+    let text = name.to_string();
+    if input.is_empty() || input.peek(Token![,]) {
+        errors.at(
+            name.span(),
+            format!("`{text}` needs a value: {}", example(&text)),
+        );
+    } else {
+        let next: TokenTree = input.fork().parse()?;
+        errors.at(
+            next.span(),
+            format!("expected `=` after `{text}`: {}", example(&text)),
+        );
+        skip_to_comma(input);
+    }
+    Ok(None)
 }
 
 const KNOWN_LIST: &str = "the options are `ttl = \"1s\"`, `capacity = 1000` and `key = <expr>`";
@@ -260,10 +253,10 @@ fn ttl(value: &Expr, errors: &Errors) -> Option<Duration> {
         Expr::Lit(ExprLit {
             lit: Lit::Int(i), ..
         }) => {
-            let unit = if i.suffix().is_empty() {
-                "s"
-            } else {
-                i.suffix()
+            // `ttl = 500ms` lexes as the integer 500 with the suffix `ms`.
+            let unit = match i.suffix() {
+                unit if duration::parse(&format!("1{unit}")).is_ok() => unit,
+                _ => "s",
             };
             errors.spanned(
                 i,
