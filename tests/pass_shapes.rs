@@ -194,6 +194,11 @@ fn key_is_an_owned_argument(name: String, _n: f64) -> String {
     name // still usable: the key is taken by reference
 }
 
+#[cached(key = label.to_string())]
+fn dyn_argument_with_key(label: &dyn std::fmt::Display) -> usize {
+    label.to_string().len()
+}
+
 #[cached(key = (name.to_owned(), page))]
 fn key_tuple(name: &str, page: u32) -> String {
     format!("{name}{page}")
@@ -223,6 +228,8 @@ fn argument_shapes() {
     assert_eq!(key_is_an_owned_argument("x".into(), 2.0), "x");
     assert_eq!(OWNED_KEY.get(), 1);
     assert_eq!(key_tuple("p", 2), "p2");
+    assert_eq!(dyn_argument_with_key(&1234), 4);
+    assert!(dyn_argument_with_key_memokit().contains(&1234));
     assert_eq!(key_tuple_memokit().peek(("p", 2)).as_deref(), Some("p2"));
 }
 

@@ -97,19 +97,23 @@ fn check_args(options: &Options, func: &Func, errors: &Errors) {
             );
             continue;
         }
-        if options.key_given() {
-            continue;
-        }
         // What the key stores: `X::Owned` of `&X`, else the type itself.
         let stored = arg.referent().unwrap_or(&arg.ty);
         let mut finder = Finder::default();
         finder.visit_type(stored);
+        // Even with `key = ...` the argument's type is named in the
+        // companion's signature, where `impl Trait` cannot stand.
         if let Some(impl_trait) = finder.impl_trait {
             errors.spanned(
                 impl_trait,
-                "an `impl Trait` argument cannot be a cache key: take a concrete type, or add `key = ...`",
+                "#[cached] cannot take an `impl Trait` argument: take a concrete type, or `&dyn Trait` and add `key = ...`",
             );
-        } else if let Some(dyn_trait) = finder.dyn_trait {
+            continue;
+        }
+        if options.key_given() {
+            continue;
+        }
+        if let Some(dyn_trait) = finder.dyn_trait {
             errors.spanned(
                 dyn_trait,
                 "a `dyn Trait` argument cannot be a cache key: take a concrete type, or add `key = ...`",
