@@ -10,16 +10,19 @@ pub mod stats {
 }
 pub use memokit_macros::cached;
 
-/// The runtime types behind a cached function.
+/// The runtime types behind a cached function, and what `#[cached]`
+/// requires of argument, key and return types (the traits its compile
+/// errors name).
 pub mod runtime {
     pub use memokit_core::{caches, Cache, Config, PRECISE_WINDOW};
+    pub use memokit_core::{Cacheable, CacheableError, KeyArg, KeyBorrow, KeyExpr};
 }
 
 /// What generated code uses. Not public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
     pub use memokit_core::{
-        key, Cache, CacheKey, CacheRef, Config, Instance, KeyFn, KeyRef, Kind, Lookup, PlainKind,
-        ResultKind, Site,
+        BorrowedKey, Cache, CacheRef, Cacheable, CacheableError, Config, Instance, KeyArg,
+        KeyBorrow, KeyExpr, KeyFn, KeyProbe, Kind, Lookup, OwnedKey, PlainKind, ResultKind, Site,
     };
 }

@@ -96,6 +96,43 @@ pub struct CacheRef<V: 'static, F> {
     values: PhantomData<fn() -> V>,
 }
 
+/// What the companion of a function `#[cached]` rejected points to: the
+/// crate fails to compile with the real error, and callers of the companion
+/// type-check instead of adding "cannot find function" errors.
+struct Unavailable;
+
+impl Untyped for Unavailable {
+    fn clear(&self) {
+        unreachable!("memokit: a rejected #[cached] function has no cache")
+    }
+    fn len(&self) -> usize {
+        unreachable!("memokit: a rejected #[cached] function has no cache")
+    }
+    fn stats(&self) -> Stats {
+        unreachable!("memokit: a rejected #[cached] function has no cache")
+    }
+    fn reset_stats(&self) {
+        unreachable!("memokit: a rejected #[cached] function has no cache")
+    }
+    fn set_clock(&self, _: Arc<dyn Clock>) {
+        unreachable!("memokit: a rejected #[cached] function has no cache")
+    }
+}
+
+impl<V: 'static, F> CacheRef<V, F> {
+    /// The stand-in companion of a rejected function; never run, since the
+    /// crate does not compile.
+    #[doc(hidden)]
+    pub fn unavailable(key_of: F) -> Self {
+        CacheRef {
+            untyped: &Unavailable,
+            typed: &(),
+            key_of,
+            values: PhantomData,
+        }
+    }
+}
+
 impl<V: Send + Sync + 'static, F> CacheRef<V, F> {
     /// Pairs a cache with the function that turns arguments into its key.
     #[doc(hidden)]

@@ -25,9 +25,11 @@ pub use cache::{Cache, Miss};
 pub use clock::{Clock, ManualClock, PRECISE_WINDOW};
 pub use config::Config;
 pub use control::{CacheRef, KeyFn};
-pub use key::{key, CacheKey, KeyRef, Lookup};
+pub use key::{BorrowedKey, KeyArg, KeyBorrow, KeyExpr, KeyProbe, Lookup, OwnedKey};
 pub use registry::{caches, CacheInfo};
 pub use report::{report, HitCostSource, Mode, Report, Row, Verdict};
 pub use site::{Instance, Site};
 pub use stats::Stats;
-pub use values::{AllValues, Kind, OkValues, PlainKind, ResultKind, ValuePolicy};
+pub use values::{
+    AllValues, Cacheable, CacheableError, Kind, OkValues, PlainKind, ResultKind, ValuePolicy,
+};

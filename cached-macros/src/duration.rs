@@ -46,7 +46,7 @@ pub fn parse(text: &str) -> Result<Duration, String> {
             let next = rest.chars().next();
             return Err(match next {
                 Some('.') => {
-                    "`ttl` takes whole numbers: write \"1500ms\" rather than \"1.5s\"".to_string()
+                    "`ttl` takes whole numbers: write \"1500ms\" rather than \"1.5s\"".to_owned()
                 }
                 _ => format!("`{text}` has a number without a unit: {HINT}"),
             });
@@ -83,6 +83,7 @@ mod tests {
         assert_eq!(parse("10 seconds"), Ok(Duration::from_secs(10)));
         assert_eq!(parse("1_000ms"), Ok(Duration::from_secs(1)));
         assert_eq!(parse("250us"), Ok(Duration::from_micros(250)));
+        assert_eq!(parse(" 2 h 5 min "), Ok(Duration::from_secs(7500)));
     }
 
     #[test]
@@ -103,6 +104,10 @@ mod tests {
             assert!(parse(bad).is_err(), "{bad:?} should be rejected");
         }
         assert!(parse("1x").unwrap_err().contains("unknown unit `x`"));
+        assert!(parse("2 weeks")
+            .unwrap_err()
+            .contains("unknown unit `weeks`"));
+        assert!(parse("30").unwrap_err().contains("without a unit"));
         assert!(parse("0s").unwrap_err().contains("leave `ttl` out"));
     }
 }

@@ -13,8 +13,10 @@
 //! pub fn resolve(host: &str, port: u16) -> io::Result<IpAddr> {
 //!     static __MEMOKIT_SITE: Site = Site::new(&Config { id, name, ttl, capacity });
 //!     let values = (&Kind::<io::Result<IpAddr>>::new()).memokit_values();
-//!     let cache = __MEMOKIT_SITE.cache::<(), (String, u16), io::Result<IpAddr>, _>(values);
-//!     let miss = match cache.lookup((host, &port), values) {
+//!     // Each check is one error at the checked type if it fails.
+//!     let cache = Cacheable::pass(/* Ok type */, CacheableError::pass(/* Err type */,
+//!         &__MEMOKIT_SITE)).cache::<(), _, io::Result<IpAddr>, _>(values);
+//!     let miss = match cache.lookup((KeyBorrow::query(&*host), KeyArg::query(&port)), values) {
 //!         Ok(hit) => return hit,
 //!         Err(miss) => miss,
 //!     };
@@ -23,6 +25,7 @@
 //! pub fn resolve_memokit() -> CacheRef<io::Result<IpAddr>, impl for<'a> KeyFn<(&'a str, u16)>> { .. }
 //! ```
 //!
+//! The key type, `(String, u16)`, is inferred from the lookup.
 //! Both statics resolve to one cache through the runtime's registry, which
 //! keys them by the id (module path, name and source location).
 //!
@@ -53,38 +56,33 @@ use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
-use syn::{ItemFn, Lifetime, ReturnType, Type};
+use syn::{Lifetime, ReturnType, Type};
 
 use crate::attr::Options;
 use crate::errors::Errors;
+use crate::fallback;
 use crate::func::{Arg, Func};
 use crate::validate;
 
 pub fn cached(args: TokenStream, item: TokenStream) -> TokenStream {
     let errors = Errors::default();
     let options = Options::parse(args, &errors);
-    let func = Func::parse(item.clone(), &errors);
-    if let Some(func) = &func {
-        validate::check(&options, func, &errors);
-    }
-    match func {
-        Some(func) if errors.is_empty() => Expansion::new(&options, &func).emit(),
-        _ => fallback(item, errors),
-    }
-}
-
-/// The user's item unchanged (less any second `#[cached]`) beside the
-/// errors, so nothing else fails and IDEs keep working.
-fn fallback(item: TokenStream, errors: Errors) -> TokenStream {
+    let Some(func) = Func::parse(item.clone(), &errors) else {
+        let errors = errors.into_compile_errors();
+        return quote!(#errors #item);
+    };
+    let expandable = validate::check(&options, &func, &errors);
+    let expansion = Expansion::new(&options, &func);
+    // Rejected options are left out and the rest expanded, so later type
+    // errors are reported too; a function that cannot be cached is emitted
+    // as written. Either way `f` and `f_memokit` exist for their callers.
+    let code = if expandable {
+        expansion.emit()
+    } else {
+        fallback::emit(&func, &expansion.ret)
+    };
     let errors = errors.into_compile_errors();
-    match syn::parse2::<ItemFn>(item.clone()) {
-        Ok(mut f) => {
-            f.attrs
-                .retain(|a| a.path().segments.last().is_none_or(|s| s.ident != "cached"));
-            quote!(#errors #f)
-        }
-        Err(_) => quote!(#errors #item),
-    }
+    quote!(#errors #code)
 }
 
 struct Expansion<'a> {
@@ -148,10 +146,7 @@ impl<'a> Expansion<'a> {
         let cache = mixed("__memokit_cache");
         let config = self.config();
         let ret = &self.ret;
-        let key = self.key_type();
-        let values_of = quote_spanned! {ret.span()=>
-            (&::memokit::__private::Kind::<#ret>::new()).memokit_values()
-        };
+        let checked_site = checked_value(ret, quote!(&#site));
         let instance = self.instance_type();
         // A type parameter that is not `'static` cannot tell instantiations
         // apart; the compiler's error then points at the first parameter.
@@ -164,19 +159,19 @@ impl<'a> Expansion<'a> {
             .map_or_else(Span::call_site, |p| p.ident.span());
         let resolve = match &self.func.receiver {
             Some(_) => quote_spanned! {span=>
-                ::memokit::__private::Site::method_cache::<#instance, #key, #ret, _>(
-                    &#site, ::core::any::type_name::<Self>(), #values,
+                #checked_site.method_cache::<#instance, _, #ret, _>(
+                    ::core::any::type_name::<Self>(), #values,
                 )
             },
             None => quote_spanned! {span=>
-                ::memokit::__private::Site::cache::<#instance, #key, #ret, _>(&#site, #values)
+                #checked_site.cache::<#instance, _, #ret, _>(#values)
             },
         };
         quote! {
             static #site: ::memokit::__private::Site = ::memokit::__private::Site::new(#config);
             #[allow(unused_imports)]
             use ::memokit::__private::{PlainKind as _, ResultKind as _};
-            let #values = #values_of;
+            let #values = (&::memokit::__private::Kind::<#ret>::new()).memokit_values();
             let #cache = #resolve;
         }
     }
@@ -198,25 +193,19 @@ impl<'a> Expansion<'a> {
         }
     }
 
-    /// The owned key type, or `_` when `key = ...` decides it.
-    fn key_type(&self) -> TokenStream {
-        if self.options.key.is_some() {
-            return quote!(_);
-        }
-        let parts: Vec<TokenStream> = self.func.args.iter().map(key_part).collect();
-        match parts.as_slice() {
-            [one] => one.clone(),
-            _ => quote!((#(#parts,)*)),
-        }
-    }
-
     /// The borrowed form of the key, built from the arguments.
     fn query(&self) -> TokenStream {
-        if self.options.key.is_some() {
-            let key = mixed("__memokit_key");
-            return quote!(&#key);
+        if let Some(key) = &self.options.key {
+            let expr = key.expr.to_token_stream();
+            return checked_key(&expr, key.name, self.func.name().span());
         }
-        let parts: Vec<TokenStream> = self.func.args.iter().map(query_part).collect();
+        let after = self.func.sig.paren_token.span.close();
+        let parts: Vec<TokenStream> = self
+            .func
+            .args
+            .iter()
+            .map(|arg| query_part(arg, after))
+            .collect();
         match parts.as_slice() {
             [] => quote!(&()),
             [one] => one.clone(),
@@ -238,24 +227,31 @@ impl<'a> Expansion<'a> {
         let cache = mixed("__memokit_cache");
         let miss = mixed("__memokit_miss");
         let hit = mixed("__memokit_hit");
-        let key_let = self.options.key.as_ref().map(|expr| {
-            let key = mixed("__memokit_key");
-            let checked = quote_spanned!(expr.span()=> ::memokit::__private::key(#expr));
-            quote!(let #key = #checked;)
-        });
+        let key_let = self
+            .options
+            .key
+            .as_ref()
+            .map(|key| key_binding(&key.expr.to_token_stream()));
         let query = self.query();
-        let rebinds = args
+        let rebinds: Vec<TokenStream> = args
             .iter()
             .filter_map(|Arg { name, pattern, .. }| {
                 pattern.as_ref().map(|pat| quote!(let #pat = #name;))
             })
             .collect();
-        let compute = self.compute(rebinds);
+        // A `key` may name what a pattern binds, so patterns are bound
+        // before it; without one, the lookup borrows the whole arguments.
+        let (early, late) = match key_let {
+            Some(_) => (rebinds.as_slice(), &[][..]),
+            None => (&[][..], rebinds.as_slice()),
+        };
+        let compute = self.compute(quote!(#(#late)*));
         quote! {
             #(#outer_attrs)*
             #vis #sig {
                 #(#inner_attrs)*
                 #prelude
+                #(#early)*
                 #key_let
                 let #miss = match #cache.lookup(#query, #values) {
                     ::core::result::Result::Ok(#hit) => return #hit,
@@ -265,7 +261,6 @@ impl<'a> Expansion<'a> {
             }
         }
     }
-
     /// Runs the body on a miss: as a closure, or for an `async fn` as an
     /// `async move` block, where `return` and `?` work as in the body.
     fn compute(&self, rebinds: TokenStream) -> TokenStream {
@@ -317,6 +312,66 @@ impl<'a> Expansion<'a> {
     /// `<name>_memokit()`: the control API, reachable wherever the function is.
     fn companion_fn(&self) -> TokenStream {
         let func = self.func;
+        let prelude = self.prelude();
+        let cache = mixed("__memokit_cache");
+        let self_name = Ident::new("__memokit_self", Span::call_site());
+        let Companion {
+            header,
+            pattern,
+            closure_type,
+        } = Companion::new(
+            func,
+            &self.ret,
+            &self_name,
+            self.options.key.is_some(),
+            |types| types,
+        );
+        let body = match &self.options.key {
+            Some(key) => {
+                let expr = replace_self(key.expr.to_token_stream(), &self_name);
+                let binding = key_binding(&expr);
+                let query = checked_key(&expr, key.name, func.name().span());
+                quote! {{
+                    #binding
+                    ::memokit::__private::Lookup::to_key(&#query)
+                }}
+            }
+            None => {
+                let query = self.query();
+                quote!(::memokit::__private::Lookup::to_key(&#query))
+            }
+        };
+        let control = checked_value(
+            &self.ret,
+            quote!(::memokit::__private::CacheRef::new(#cache, move |#pattern: #closure_type| #body)),
+        );
+        quote! {
+            #header {
+                #prelude
+                #control
+            }
+        }
+    }
+}
+
+/// The signature of `<name>_memokit()` and the argument pattern and type of
+/// the closure inside that turns arguments into a key.
+pub(crate) struct Companion {
+    pub header: TokenStream,
+    pattern: TokenStream,
+    pub closure_type: TokenStream,
+}
+
+impl Companion {
+    /// `adjust` rewrites the argument types and the return type (last)
+    /// before they are written into the signature.
+    pub fn new(
+        func: &Func,
+        ret: &Type,
+        self_name: &Ident,
+        key_given: bool,
+        adjust: impl FnOnce(Vec<Type>) -> Vec<Type>,
+    ) -> Companion {
         let name = func.name();
         let companion = format_ident!("{}_memokit", name);
         let vis = &func.vis;
@@ -325,11 +380,6 @@ impl<'a> Expansion<'a> {
             " Control of the cache of `{name}`: clear it, invalidate, insert or peek the entry \
              for given arguments, count its entries, read its statistics. Generated by `#[cached]`."
         );
-        let prelude = self.prelude();
-        let cache = mixed("__memokit_cache");
-        let ret = &self.ret;
-
-        let self_name = Ident::new("__memokit_self", Span::call_site());
         let mut names: Vec<TokenStream> = Vec::new();
         let mut types: Vec<Type> = Vec::new();
         if func.receiver.is_some() {
@@ -337,9 +387,17 @@ impl<'a> Expansion<'a> {
             types.push(syn::parse_quote!(&Self));
         }
         for arg in &func.args {
-            names.push(arg.name.to_token_stream());
+            // With `key = ...` the closure binds the argument patterns,
+            // which the key may name.
+            match (&arg.pattern, key_given) {
+                (Some(pattern), true) => names.push(pattern.to_token_stream()),
+                _ => names.push(arg.name.to_token_stream()),
+            }
             types.push((*arg.ty).clone());
         }
+        types.push(ret.clone());
+        let mut types = adjust(types);
+        let ret = types.pop().expect("the return type was pushed last");
         let (lifetimes, named_types) = name_elided_lifetimes(&func.sig.generics, types.clone());
         let types = elide_lifetimes(&func.sig.generics, types);
         let (pattern, closure_type, args_type) = match (names.as_slice(), types.as_slice()) {
@@ -351,52 +409,133 @@ impl<'a> Expansion<'a> {
             ),
         };
         let for_lifetimes = (!lifetimes.is_empty()).then(|| quote!(for<#(#lifetimes),*>));
-        let body = match &self.options.key {
-            Some(expr) => replace_self(expr.to_token_stream(), &self_name),
-            None => {
-                let key = self.key_type();
-                let query = self.query();
-                quote!(::memokit::__private::Lookup::<#key>::to_key(&#query))
-            }
-        };
         let generics = type_generics(&func.sig.generics);
         let (generics, _, where_clause) = generics.split_for_impl();
-        quote! {
+        let header = quote! {
             #(#cfgs)*
             #[doc = #doc]
             #[allow(dead_code, unused_variables)]
             #vis fn #companion #generics() -> ::memokit::CacheRef<#ret, impl #for_lifetimes ::memokit::__private::KeyFn<#args_type>>
             #where_clause
-            {
-                #prelude
-                ::memokit::__private::CacheRef::new(#cache, move |#pattern: #closure_type| #body)
-            }
+        };
+        Companion {
+            header,
+            pattern,
+            closure_type,
         }
     }
 }
 
-fn key_part(arg: &Arg) -> TokenStream {
-    match arg.referent() {
-        Some(x) => quote_spanned!(arg.ty.span()=> <#x as ::memokit::__private::KeyRef>::Key),
-        None => {
-            let ty = &arg.ty;
-            quote_spanned!(ty.span()=> <#ty as ::memokit::__private::CacheKey>::Key)
-        }
+// The checks of argument, key and return types are calls spanned over what
+// they check, so a failed check is reported under it, and only there.
+// An argument or key check is `check(&x)`:
+// - `&` carries the span of the range's end and `x` that of its start, so
+//   rustc's span for `&x`, the one it reports, covers the range;
+// - the parentheses carry a span after the range, so the call's span is not
+//   that of `&x`: rustc then finds `&x` as the expression to blame, and does
+//   not suggest borrowing it (`&T` passes a check that ignores lifetimes,
+//   but would not pass the cache);
+// - `check` spans the range too, so rustc adds no second label for it.
+// Names keep the user's hygiene: with `Span::mixed_site()` rustc would
+// report the attribute instead.
+
+/// The name the value of `key = <expr>` is bound to, by reference.
+fn key_name(expr: &TokenStream) -> Ident {
+    let (_, last) = span_range(expr);
+    Ident::new("__memokit_key", last)
+}
+
+/// The value of `key = <expr>`, as the lookup borrows it, checked to be
+/// usable as a key: a type that is not is one error at `key = <expr>`.
+/// `option` is the span of the option's name, `after` one that follows.
+fn checked_key(expr: &TokenStream, option: Span, after: Span) -> TokenStream {
+    let (_, last) = span_range(expr);
+    let key = Ident::new("__memokit_key", last.located_at(option));
+    let query = quote_spanned!(option=> *(&::memokit::__private::KeyProbe(#key)).memokit_query());
+    check_call("KeyExpr", query, option, last, after)
+}
+
+/// `key = <expr>` evaluated once, by reference, so `key = name` does not
+/// move an argument the body uses.
+fn key_binding(expr: &TokenStream) -> TokenStream {
+    let key = key_name(expr);
+    quote! {
+        #[allow(unused_imports)]
+        use ::memokit::__private::{BorrowedKey as _, OwnedKey as _};
+        let #key = &(#expr);
     }
 }
 
-fn query_part(arg: &Arg) -> TokenStream {
+/// One argument as the lookup borrows it, checked to be usable as part of a
+/// key: a type that is not is one error at the argument.
+fn query_part(arg: &Arg, after: Span) -> TokenStream {
+    let (_, last) = span_range(&arg.ty);
     let name = &arg.name;
+    let start = name.span();
     match arg.referent() {
-        Some(_) => quote!(#name),
-        None => quote!(&#name),
+        Some(_) => check_call(
+            "KeyBorrow",
+            quote_spanned!(start=> *#name),
+            start,
+            last,
+            after,
+        ),
+        None => check_call("KeyArg", quote!(#name), start, last, after),
     }
+}
+
+/// `::memokit::__private::<check>::query(&<value>)`, spanned as the comment
+/// above says.
+fn check_call(check: &str, value: TokenStream, start: Span, end: Span, after: Span) -> TokenStream {
+    let path = spanned_path(check, start, end);
+    let borrow = quote_spanned!(end=> &);
+    let mut args = Group::new(Delimiter::Parenthesis, quote!(#borrow #value));
+    args.set_span(after);
+    quote!(#path #args)
+}
+
+/// `value` once the return type `ret` is checked to be cacheable: if it is
+/// not, that is one error at `ret`, and `value`'s type is left unknown so
+/// no code using it reports the same problem again.
+fn checked_value(ret: &Type, value: TokenStream) -> TokenStream {
+    let (first, last) = span_range(ret);
+    let kind = quote_spanned!(first=> (&::memokit::__private::Kind::<#ret>::new()));
+    let (stored, error) = (quote_spanned!(last=> 0), quote_spanned!(last=> 1));
+    let cacheable = spanned_path("Cacheable", first, last);
+    let cacheable_error = spanned_path("CacheableError", first, last);
+    quote_spanned! {first=>
+        #cacheable(
+            &#kind.memokit_parts().#stored,
+            #cacheable_error(&#kind.memokit_parts().#error, #value),
+        )
+    }
+}
+
+/// `::memokit::__private::<check>::pass` or `::query`, from `first` to `last`.
+fn spanned_path(check: &str, first: Span, last: Span) -> TokenStream {
+    let method = if check.starts_with("Cacheable") {
+        "pass"
+    } else {
+        "query"
+    };
+    let check = Ident::new(check, first);
+    let method = Ident::new(method, last);
+    quote_spanned!(first=> ::memokit::__private::#check::#method)
+}
+
+/// The spans of the first and last tokens of `tokens`: generated code
+/// spanning from one to the other is reported under all of `tokens`.
+fn span_range(tokens: &impl ToTokens) -> (Span, Span) {
+    let mut iter = tokens.to_token_stream().into_iter();
+    let first = iter.next().map_or_else(Span::call_site, |t| t.span());
+    let last = iter.last().map_or(first, |t| t.span());
+    (first, last)
 }
 
 /// Gives every elided lifetime in `types` a name, so the companion's return
 /// type can quantify over them (`for<'m0> KeyFn<&'m0 str>`), together
 /// with the function's own lifetime parameters.
-fn name_elided_lifetimes(
+pub(crate) fn name_elided_lifetimes(
     generics: &syn::Generics,
     mut types: Vec<Type>,
 ) -> (Vec<Lifetime>, Vec<Type>) {

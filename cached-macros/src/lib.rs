@@ -9,6 +9,7 @@ mod attr;
 mod duration;
 mod errors;
 mod expand;
+mod fallback;
 mod func;
 mod validate;
 
