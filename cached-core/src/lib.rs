@@ -12,6 +12,7 @@ mod config;
 mod control;
 mod eviction;
 mod flight;
+mod ghost;
 mod key;
 mod registry;
 mod site;
