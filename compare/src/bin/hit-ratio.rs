@@ -176,10 +176,27 @@ fn workloads() -> Vec<Workload> {
 }
 
 fn main() {
-    let only: Option<String> = std::env::args().nth(1);
+    // Optional: the name (prefix) of one workload; `--memokit-only` skips the other columns.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let memokit_only = args.iter().any(|a| a == "--memokit-only");
+    let only = args.iter().find(|a| !a.starts_with("--"));
+    if memokit_only {
+        for w in workloads() {
+            if only.is_some_and(|o| !w.name.starts_with(o.as_str())) {
+                continue;
+            }
+            let ratios: Vec<String> = w
+                .capacities
+                .iter()
+                .map(|&(c, _)| format!("{c}: {:.2}", memokit_one_thread(&w.keys, c)))
+                .collect();
+            println!("{}: {}", w.name, ratios.join(", "));
+        }
+        return;
+    }
     println!("Hit ratios (percent of requests answered without computing).\n");
     for w in workloads() {
-        if only.as_deref().is_some_and(|o| !w.name.starts_with(o)) {
+        if only.is_some_and(|o| !w.name.starts_with(o.as_str())) {
             continue;
         }
         let started = Instant::now();
