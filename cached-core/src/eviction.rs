@@ -354,3 +354,105 @@ impl Policy {
         *self = Policy::new(self.capacity);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Slot(Links);
+
+    impl Linked for Slot {
+        fn links(&mut self) -> &mut Links {
+            &mut self.0
+        }
+    }
+
+    fn hash(i: u32) -> u64 {
+        let h = u64::from(i).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        h ^ h >> 29
+    }
+
+    /// A policy of this capacity holding entries `0..capacity`, oldest first.
+    fn full(capacity: u32) -> (Policy, Vec<Slot>) {
+        let mut policy = Policy::new(capacity as usize);
+        let mut slots: Vec<Slot> = (0..capacity).map(|_| Slot(Links::unlinked())).collect();
+        for i in 0..capacity {
+            policy.admit(&mut slots, i, hash(i));
+        }
+        (policy, slots)
+    }
+
+    /// Evicts `victim`'s key and readmits it in the same slot.
+    fn evict_and_return(policy: &mut Policy, slots: &mut [Slot], victim: Victim) -> u32 {
+        let Victim::Evicted(i) = victim else {
+            panic!("{victim:?}")
+        };
+        policy.remember(slots, i, hash(i));
+        policy.unlink(slots, i);
+        policy.admit(slots, i, hash(i));
+        i
+    }
+
+    #[test]
+    fn quick_returns_adapt_the_small_queue() {
+        let (mut policy, mut slots) = full(10); // target 1, between 1 and 5
+        slots[0].0.touch();
+        let victim = policy.victim(&mut slots, |_| false).unwrap();
+        assert_eq!(victim, Victim::Evicted(1), "0 was hit: promoted");
+        let i = evict_and_return(&mut policy, &mut slots, victim);
+        assert_eq!(slots[i as usize].0.queue(), Queue::Main);
+        assert_eq!(
+            policy.small_target(),
+            2,
+            "back from the small queue at once"
+        );
+
+        let victim = policy.evict_main(&mut slots, &|_| false).unwrap();
+        assert_eq!(victim, Victim::Evicted(0));
+        let i = evict_and_return(&mut policy, &mut slots, victim);
+        assert_eq!(slots[i as usize].0.queue(), Queue::Small);
+        assert_eq!(policy.small_target(), 1, "back from the main queue at once");
+    }
+
+    #[test]
+    fn the_main_queue_gives_hit_entries_another_round() {
+        let (mut policy, mut slots) = full(4);
+        for slot in &slots {
+            slot.0.touch();
+        }
+        // All four are promoted (their counts start again at zero), then the
+        // main queue's hand takes the oldest.
+        assert_eq!(
+            policy.victim(&mut slots, |_| false),
+            Some(Victim::Evicted(0))
+        );
+        policy.unlink(&mut slots, 0);
+        slots[1].0.touch();
+        assert_eq!(
+            policy.victim(&mut slots, |_| false),
+            Some(Victim::Evicted(2))
+        );
+        policy.unlink(&mut slots, 2);
+        // Main queue, oldest first: 3, 1. An expired entry goes when met.
+        assert_eq!(
+            policy.victim(&mut slots, |i| i == 3),
+            Some(Victim::Expired(3))
+        );
+    }
+
+    #[test]
+    fn moving_an_entry_keeps_the_queues_linked() {
+        let (mut policy, mut slots) = full(4);
+        // The slab moves 3 into the hole left by 1, as the shard does.
+        policy.unlink(&mut slots, 1);
+        slots.swap(1, 3);
+        slots.pop();
+        policy.moved(&mut slots, 3, 1);
+        let mut order = Vec::new();
+        while let Some(Victim::Evicted(i)) = policy.victim(&mut slots, |_| false) {
+            order.push(i);
+            policy.unlink(&mut slots, i);
+        }
+        assert_eq!(order, [0, 2, 1]);
+    }
+}

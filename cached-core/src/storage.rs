@@ -250,6 +250,7 @@ impl<K: Eq + Hash, V> Shard<K, V> {
                 }
             }
         }
+        self.reserve_index();
         let i = self.push(key, value);
         self.set_deadline(i, deadline);
         let (entries, hasher) = (&self.entries, &self.hasher);
@@ -261,11 +262,37 @@ impl<K: Eq + Hash, V> Shard<K, V> {
         made_room
     }
 
+    /// Makes room in the index of a bounded shard for one more entry.
+    ///
+    /// At a steady size, each eviction may leave a tombstone in the hash
+    /// table, and when tombstones have used up its spare room hashbrown
+    /// doubles a table that is more than half full. A bounded shard instead
+    /// rebuilds its index at the size its capacity needs, which costs the
+    /// same re-hashing as a resize and keeps the table from doubling.
+    fn reserve_index(&mut self) {
+        if self.policy.is_none() || self.index.len() < self.index.capacity() {
+            return;
+        }
+        let len = self.entries.len();
+        // A ninth of spare room beyond the capacity: tombstones accumulate for
+        // a while before the next rebuild.
+        let full = self.capacity + self.capacity / 8;
+        let size = (2 * len).min(full).max(len + 1);
+        let (entries, hasher) = (&self.entries, &self.hasher);
+        let mut index = HashTable::with_capacity(size);
+        for (i, entry) in entries.iter().enumerate() {
+            index.insert_unique(hasher.hash_one(&entry.key), i as u32, |&j| {
+                hasher.hash_one(&entries[j as usize].key)
+            });
+        }
+        self.index = index;
+    }
+
     /// Appends to the slab; a bounded slab never grows past its capacity.
     fn push(&mut self, key: K, value: V) -> u32 {
         let len = self.entries.len();
         if len == self.entries.capacity() && self.capacity != usize::MAX {
-            let wanted = (len * 2).clamp(4, self.capacity);
+            let wanted = (len * 2).max(4).min(self.capacity);
             self.entries
                 .reserve_exact(wanted.saturating_sub(len).max(1));
         }
