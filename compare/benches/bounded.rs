@@ -51,7 +51,11 @@ fn bench_hits(
 fn bounded_hit(c: &mut Criterion) {
     let mut group = c.benchmark_group("bounded hit");
     bench_hits(&mut group, "memokit #[cached(capacity)]", memokit_bounded);
-    bench_hits(&mut group, "memokit #[cached] (unbounded)", memokit_unbounded);
+    bench_hits(
+        &mut group,
+        "memokit #[cached] (unbounded)",
+        memokit_unbounded,
+    );
     bench_hits(&mut group, "cached #[cached(max_size)]", cached_bounded);
     let quick = quick_cache::sync::Cache::<u64, u64>::new(10_000);
     bench_hits(&mut group, "quick_cache get", |k| {

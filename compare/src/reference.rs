@@ -225,8 +225,8 @@ mod tests {
     #[test]
     fn lru_evicts_the_least_recent() {
         let mut lru = Lru::new(2);
-        let hits: Vec<bool> = [1, 2, 1, 3, 2, 1].iter().map(|&k| lru.access(k)).collect();
-        assert_eq!(hits, [false, false, true, false, false, true]);
+        let hits: Vec<bool> = [1, 2, 1, 3, 1, 2].iter().map(|&k| lru.access(k)).collect();
+        assert_eq!(hits, [false, false, true, false, true, false]);
     }
 
     #[test]

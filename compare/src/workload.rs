@@ -20,7 +20,7 @@ pub fn zipf_with_scans(
     let mut out = Vec::with_capacity(len + len / scan_every.max(1) * scan_len);
     let mut since_scan = 0;
     while out.len() < len {
-        if since_scan == scan_every {
+        if since_scan == scan_every && scan_len > 0 {
             out.extend(next_scan_key..next_scan_key + scan_len as u64);
             next_scan_key += scan_len as u64;
             since_scan = 0;
@@ -30,6 +30,37 @@ pub fn zipf_with_scans(
         // Scatter ranks so that popularity does not follow key order.
         out.push(mix(rank as u64 ^ seed));
         since_scan += 1;
+    }
+    out
+}
+
+/// `len` requests: Zipf(`exponent`) over `keys` keys, and after every
+/// `every` of them one request of a loop over `loop_len` other keys (the
+/// pattern that defeats LRU and ARC when the loop is larger than the cache).
+pub fn zipf_with_loop(
+    keys: usize,
+    exponent: f64,
+    len: usize,
+    every: usize,
+    loop_len: usize,
+    seed: u64,
+) -> Vec<u64> {
+    let zipf = zipf_with_scans(
+        keys,
+        exponent,
+        len * every / (every + 1),
+        usize::MAX,
+        0,
+        seed,
+    );
+    let mut out = Vec::with_capacity(len);
+    let mut step = 0;
+    for (i, k) in zipf.into_iter().enumerate() {
+        out.push(k);
+        if i % every == every - 1 {
+            out.push((1 << 50) + step % loop_len as u64);
+            step += 1;
+        }
     }
     out
 }

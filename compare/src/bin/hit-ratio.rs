@@ -172,6 +172,11 @@ fn workloads() -> Vec<Workload> {
             keys: workload::zipf_with_scans(100_000, 0.99, 1_000_000, 50_000, 20_000, 2),
             capacities: vec![(1000, None), (5000, None), (20000, None)],
         },
+        Workload {
+            name: "Zipf 0.8 + loop",
+            keys: workload::zipf_with_loop(50_000, 0.8, 1_333_333, 3, 15_000, 5),
+            capacities: vec![(5000, None), (10000, None), (20000, None)],
+        },
     ]
 }
 
