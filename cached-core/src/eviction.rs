@@ -456,3 +456,27 @@ mod tests {
         assert_eq!(order, [0, 2, 1]);
     }
 }
+
+#[cfg(test)]
+impl Policy {
+    /// The indices linked in the small and main queues, oldest first;
+    /// panics if a link, a queue tag or a length is inconsistent.
+    pub(crate) fn walk<E: Linked>(&self, slots: &mut [E]) -> Vec<u32> {
+        let mut all = Vec::new();
+        for (fifo, queue) in [(self.small, Queue::Small), (self.main, Queue::Main)] {
+            let mut older = NIL;
+            let mut at = fifo.tail;
+            while at != NIL {
+                let links = slots[at as usize].links();
+                assert_eq!(links.queue(), queue);
+                assert_eq!(links.next(), older, "next points to the older neighbour");
+                all.push(at);
+                older = at;
+                at = links.prev();
+            }
+            assert_eq!(older, fifo.head);
+        }
+        assert_eq!(all.len(), self.small.len + self.main.len);
+        all
+    }
+}

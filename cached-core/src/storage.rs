@@ -344,6 +344,11 @@ impl<K: Eq + Hash, V> Shard<K, V> {
     pub(crate) fn sweep(&mut self, now: u64) -> u64 {
         self.last_sweep = now;
         self.inserts_since_sweep = 0;
+        if self.deadlines.is_empty() {
+            // No entry has a deadline (the last ones were removed).
+            self.earliest_deadline = NEVER;
+            return 0;
+        }
         if self.earliest_deadline > now {
             return 0;
         }
@@ -392,5 +397,70 @@ impl<K: Eq + Hash, V> Shard<K, V> {
             policy.clear();
         }
         self.earliest_deadline = NEVER;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    impl<K: Eq + Hash + std::fmt::Debug, V> Shard<K, V> {
+        /// Panics unless slab, index, deadlines and queues agree.
+        fn check(&mut self) {
+            assert_eq!(self.index.len(), self.entries.len());
+            assert!(self.deadlines.is_empty() || self.deadlines.len() == self.entries.len());
+            for (i, entry) in self.entries.iter().enumerate() {
+                let hash = self.hasher.hash_one(&entry.key);
+                let found = self
+                    .index
+                    .find(hash, |&j| self.entries[j as usize].key == entry.key);
+                assert_eq!(found, Some(&(i as u32)), "{:?}", entry.key);
+            }
+            if let Some(policy) = &self.policy {
+                let mut linked = policy.walk(&mut self.entries);
+                linked.sort_unstable();
+                assert_eq!(linked, (0..self.entries.len() as u32).collect::<Vec<_>>());
+            }
+        }
+    }
+
+    /// Random inserts, hits, removals and sweeps keep every structure
+    /// consistent, and the bound hard.
+    #[test]
+    fn random_operations_keep_the_shard_consistent() {
+        for capacity in [1, 2, 7, 64, usize::MAX] {
+            let mut shard: Shard<u64, u64> = Shard::new(capacity, Hasher::default());
+            let hasher = shard.hasher.clone();
+            let mut x = 0x2545_F491_4F6C_DD1Du64;
+            for step in 0..20_000u64 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let key = x % 200;
+                let hash = hasher.hash_one(key);
+                match x >> 60 {
+                    0..=7 => {
+                        let deadline = if key % 3 == 0 { step + 50 } else { NEVER };
+                        shard.insert(hash, key, key, deadline, step);
+                    }
+                    8..=12 => {
+                        if let Some(found) = shard.find(hash, |k| *k == key) {
+                            found.touch();
+                        }
+                    }
+                    13 | 14 => {
+                        shard.remove(hash, |k| *k == key);
+                    }
+                    _ => {
+                        shard.sweep(step);
+                    }
+                }
+                assert!(shard.len() <= capacity);
+                if step % 97 == 0 {
+                    shard.check();
+                }
+            }
+            shard.check();
+        }
     }
 }
