@@ -4,18 +4,23 @@
 //! New entries enter a *small* FIFO queue. An entry that reaches the head of
 //! the small queue without having been hit since it entered is evicted and
 //! remembered in a [`Ghost`]; one that was hit moves to the *main* queue.
-//! A key that comes back while its ghost remembers it skips the small queue.
-//! The main queue is a CLOCK whose entries carry a 2-bit hit counter: the
-//! hand gives an entry with a non-zero counter another round and decrements
-//! it, and evicts the first entry at zero. One-hit wonders and scans thus
-//! pass through the small queue without displacing the main queue.
+//! A key evicted from the small queue that comes back while the ghost
+//! remembers it (1.2 capacities of evictions) skips the small queue. The
+//! main queue is a CLOCK whose entries carry a 2-bit hit counter: the hand
+//! gives an entry with a non-zero counter another round and decrements it,
+//! and evicts the first entry at zero. One-hit wonders and scans thus pass
+//! through the small queue without displacing the main queue (S3-FIFO:
+//! Yang et al., "FIFO queues are all you need for cache eviction", SOSP '23).
 //!
 //! The size of the small queue adapts to the workload, like ARC's target
 //! size: a key evicted from the small queue that returns within the last
 //! `young` ghost insertions would have been a hit with a slightly larger
 //! small queue, so the target grows by one; a key evicted from the main queue
 //! that returns as quickly argues the other way, so the target shrinks by
-//! one.
+//! one (such a key re-enters through the small queue: sending it straight
+//! back to the main queue, as ARC does, lets the main queue churn on traces
+//! whose reuse distances exceed the capacity). The target starts at 5 % of
+//! the capacity and stays between 1 % and 50 %; `young` is 5 % of it.
 //!
 //! A hit only increments the entry's counter, and only while it is below its
 //! maximum (see [`Links::touch`]): hits run under a shared lock and hot
