@@ -82,15 +82,16 @@ where
         if ttl.is_some() {
             clock::start_ticking();
         }
+        let hasher = foldhash::fast::RandomState::default();
         Cache {
             config,
-            hasher: foldhash::fast::RandomState::default(),
             shards: (0..shards)
                 .map(|i| {
                     let cap = per_shard.saturating_add(usize::from(i < remainder));
-                    Aligned(RwLock::new(Shard::new(cap)))
+                    Aligned(RwLock::new(Shard::new(cap, hasher.clone())))
                 })
                 .collect(),
+            hasher,
             shard_mask: shards - 1,
             ttl,
             time: TimeSource::system(),
@@ -206,8 +207,9 @@ where
         if self.ttl.is_some() && now.saturating_sub(shard.last_sweep) >= self.ttl.unwrap_or(0) / 8 {
             self.counters.expired(shard.sweep(now));
         }
-        let evicted = shard.insert(hash, key, value, self.deadline_from(now));
-        self.counters.evicted(evicted);
+        let made_room = shard.insert(hash, key, value, self.deadline_from(now), now);
+        self.counters.evicted(made_room.evicted);
+        self.counters.expired(made_room.expired);
         self.counters.inserted();
     }
 
@@ -266,7 +268,7 @@ where
     pub(crate) fn any_key(&self) -> Option<K> {
         self.shards
             .iter()
-            .find_map(|s| s.0.read().table.iter().next().map(|e| e.key.clone()))
+            .find_map(|s| s.0.read().any_key().cloned())
     }
 
     /// A snapshot of the counters.

@@ -13,6 +13,7 @@ mod control;
 mod eviction;
 mod flight;
 mod flight_async;
+mod ghost;
 mod key;
 mod registry;
 mod report;
