@@ -1,19 +1,28 @@
 //! memokit: one attribute, `#[cached]`.
 #![doc = include_str!("../README.md")]
 
-pub use memokit_core::{CacheInfo, CacheRef, Clock, Control, Lookup, ManualClock, Stats};
+pub use memokit_core::{report, HitCostSource, Mode, Report, Row, Verdict};
+pub use memokit_core::{CacheInfo, CacheRef, Clock, Lookup, ManualClock, Stats};
+
+/// Statistics of every cache: the switch that turns them off.
+pub mod stats {
+    pub use memokit_core::stats::{is_enabled, set_enabled};
+}
 pub use memokit_macros::cached;
 
-/// The runtime types behind a cached function.
+/// The runtime types behind a cached function, and what `#[cached]`
+/// requires of argument, key and return types (the traits its compile
+/// errors name).
 pub mod runtime {
     pub use memokit_core::{caches, Cache, Config, PRECISE_WINDOW};
+    pub use memokit_core::{Cacheable, CacheableError, KeyArg, KeyBorrow, KeyExpr};
 }
 
 /// What generated code uses. Not public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
     pub use memokit_core::{
-        key, Cache, CacheKey, CacheRef, Config, Instance, KeyRef, Kind, Lookup, PlainKind,
-        ResultKind, Site,
+        BorrowedKey, Cache, CacheRef, Cacheable, CacheableError, Config, Instance, KeyArg,
+        KeyBorrow, KeyExpr, KeyFn, KeyProbe, Kind, Lookup, OwnedKey, PlainKind, ResultKind, Site,
     };
 }

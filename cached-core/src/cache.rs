@@ -1,5 +1,6 @@
 //! A cache: sharded storage, single-flight, TTL and capacity, statistics.
 
+use std::future::Future;
 use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 use std::time::Instant;
@@ -7,29 +8,29 @@ use std::time::Instant;
 use crate::clock::{self, Clock, TimeSource};
 use crate::config::Config;
 use crate::flight::{Flight, Joined};
+use crate::flight_async::{self, Join};
 use crate::key::Lookup;
 use crate::shard_lock::ShardLock;
 use crate::stats::{Counters, Stats};
-use crate::storage::{Entry, Shard, NEVER};
+use crate::storage::{Found, Shard, NEVER};
 use crate::values::{ValueOps, ValuePolicy};
 
 #[repr(align(128))]
 struct Aligned<T>(T);
 
+/// Hits read a shard without writing anything shared; see [`ShardLock`].
+type Shards<K, V> = Box<[Aligned<ShardLock<K, V>>]>;
+
 /// The cache behind one `#[cached]` function (one per instantiation of a
 /// generic function).
 ///
 /// Users reach it through the function's companion `<name>_memokit()`, whose
-/// [`Control`](crate::Control) methods take the function's arguments; the
+/// [`CacheRef`](crate::CacheRef) methods take the function's arguments; the
 /// methods here take keys.
 pub struct Cache<K, V> {
     config: &'static Config,
     hasher: foldhash::fast::RandomState,
-    /// The hash of every key when keys are zero-sized (a function without
-    /// arguments has the single key `()`): no hashing on its hits.
-    zst_hash: u64,
-    /// Hits read a shard without writing anything shared; see [`ShardLock`].
-    shards: Box<[Aligned<ShardLock<K, V>>]>,
+    shards: Shards<K, V>,
     /// `hash >> shard_shift` picks the shard (middle bits: hashbrown uses the
     /// low bits for the bucket and the top seven for its tags).
     shard_mask: usize,
@@ -82,18 +83,18 @@ where
             clock::start_ticking();
         }
         let hasher = foldhash::fast::RandomState::default();
-        // In shard 0 (bits 32.. pick the shard), so finding it costs nothing.
-        let zst_hash = hasher.hash_one(()) & u64::from(u32::MAX);
         Cache {
             config,
-            zst_hash,
-            hasher,
             shards: (0..shards)
                 .map(|i| {
                     let cap = per_shard.saturating_add(usize::from(i < remainder));
-                    Aligned(ShardLock::new(Shard::new(cap), zst_hash))
+                    Aligned(ShardLock::new(
+                        Shard::new(cap, hasher.clone()),
+                        hasher.clone(),
+                    ))
                 })
                 .collect(),
+            hasher,
             shard_mask: shards - 1,
             ttl,
             time: TimeSource::system(),
@@ -107,23 +108,14 @@ where
         self.config
     }
 
+    /// The shard of a key. A zero-sized key type has a single key, in the
+    /// first shard, which its hits reach without hashing.
     #[inline]
     fn shard(&self, hash: u64) -> &ShardLock<K, V> {
         if size_of::<K>() == 0 {
             return &self.shards[0].0;
         }
         &self.shards[(hash >> SHARD_SHIFT) as usize & self.shard_mask].0
-    }
-
-    /// The hash of the key `query` stands for. All values of a zero-sized
-    /// key type share one precomputed hash, consistently on every path.
-    #[inline]
-    fn hash_of<Q: Lookup<K>>(&self, query: &Q) -> u64 {
-        if size_of::<K>() == 0 {
-            self.zst_hash
-        } else {
-            query.hash_with(&self.hasher)
-        }
     }
 
     #[inline]
@@ -145,16 +137,17 @@ where
         query: Q,
         _values: P,
     ) -> Result<V, Miss<K>> {
-        let hash = self.hash_of(&query);
-        let shard = self.shard(hash);
         let mut found = None;
         if size_of::<K>() == 0 {
-            // No `touch`: with a single key, eviction order is moot.
-            found = shard.read_solo(|entry| {
-                (query.matches(&entry.key) && self.is_live(entry.deadline))
+            // No hash, no probe, no `touch` (eviction order is moot with a
+            // single key): the published entry.
+            found = self.shards[0].0.read_solo(|entry, deadline| {
+                (query.matches(&entry.key) && self.is_live(deadline))
                     .then(|| P::clone_value(&entry.value))
             });
         }
+        let hash = query.hash_with(&self.hasher);
+        let shard = self.shard(hash);
         if found.is_none() {
             found =
                 shard.read(|shard| self.live_value::<P>(shard.find(hash, |k| query.matches(k))?));
@@ -173,12 +166,12 @@ where
 
     /// A copy of the entry's value, if it has not expired.
     #[inline]
-    fn live_value<P: ValuePolicy<V>>(&self, entry: &Entry<K, V>) -> Option<V> {
-        if !self.is_live(entry.deadline) {
+    fn live_value<P: ValuePolicy<V>>(&self, found: Found<'_, K, V>) -> Option<V> {
+        if !self.is_live(found.deadline) {
             return None;
         }
-        entry.touch();
-        Some(P::clone_value(&entry.value))
+        found.touch();
+        Some(P::clone_value(&found.value))
     }
 
     /// The slow path: joins the computation of this key in flight, or runs
@@ -244,8 +237,9 @@ where
         if self.ttl.is_some() && now.saturating_sub(shard.last_sweep) >= self.ttl.unwrap_or(0) / 8 {
             self.counters.expired(shard.sweep(now));
         }
-        let evicted = shard.insert(hash, key, value, self.deadline_from(now));
-        self.counters.evicted(evicted);
+        let made_room = shard.insert(hash, key, value, self.deadline_from(now), now);
+        self.counters.evicted(made_room.evicted);
+        self.counters.expired(made_room.expired);
         self.counters.inserted();
     }
 
@@ -259,7 +253,7 @@ where
 
     /// Removes the entry of this key; true if there was a live one.
     pub fn invalidate<Q: Lookup<K>>(&self, query: Q) -> bool {
-        let hash = self.hash_of(&query);
+        let hash = query.hash_with(&self.hasher);
         let mut shard = self.shard(hash).write();
         shard.forget_flight(hash, |k| query.matches(k));
         shard
@@ -273,7 +267,7 @@ where
         if !(self.ops.is_cacheable)(&value) {
             return;
         }
-        let hash = self.hash_of(&&key);
+        let hash = self.hasher.hash_one(&key);
         let mut shard = self.shard(hash).write();
         shard.forget_flight(hash, |k| *k == key);
         self.store_locked(&mut shard, hash, key, value);
@@ -281,7 +275,7 @@ where
 
     /// The live value of this key, without computing it or counting a hit.
     pub fn peek<Q: Lookup<K>>(&self, query: Q) -> Option<V> {
-        let hash = self.hash_of(&query);
+        let hash = query.hash_with(&self.hasher);
         self.shard(hash).read(|shard| {
             shard
                 .find(hash, |k| query.matches(k))
@@ -299,6 +293,13 @@ where
     /// Whether there are no live entries.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// A clone of one stored key, if any: the report times hits on it.
+    pub(crate) fn any_key(&self) -> Option<K> {
+        self.shards
+            .iter()
+            .find_map(|s| s.0.read(|shard| shard.any_key().cloned()))
     }
 
     /// A snapshot of the counters.
@@ -397,5 +398,51 @@ where
             .write()
             .end_flight(self.hash, &key, &self.flight);
         self.flight.finish(None);
+    }
+}
+
+/// The slow path of an `async fn`.
+impl<K, V> Cache<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Send + Sync + 'static,
+{
+    /// [`Cache::compute`] for an `async fn`: a task waiting for another's
+    /// computation of the key yields instead of blocking its thread, and no
+    /// lock is held across an `.await`. The computing future holds the
+    /// leadership: dropped mid-way or panicking, it stores nothing and a
+    /// waiting task computes instead.
+    #[doc(hidden)]
+    pub async fn compute_async<P: ValuePolicy<V>, F: Future<Output = V>>(
+        &self,
+        miss: Miss<K>,
+        _values: P,
+        compute: F,
+    ) -> V {
+        let Miss { hash, key } = miss;
+        let flight = loop {
+            let joined = match self.begin::<P>(hash, &key) {
+                Begin::Hit(v) => return v,
+                Begin::Wait(flight) => Join::new(flight, self.config.name, P::clone_value),
+                Begin::Lead(flight) => break flight,
+            };
+            match joined.await {
+                Joined::Value(v) => {
+                    self.counters.hit();
+                    return v;
+                }
+                Joined::Retry => continue,
+            }
+        };
+        let mut leader = Leader {
+            cache: self,
+            hash,
+            key: Some(key),
+            flight,
+            started: Instant::now(),
+        };
+        let value = flight_async::lead(&leader.flight, compute).await;
+        leader.complete::<P>(&value);
+        value
     }
 }

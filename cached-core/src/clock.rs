@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 /// A source of monotonic time for TTL caches.
 ///
 /// The system clock is the default; tests inject a [`ManualClock`] with
-/// [`Control::set_clock`](crate::Control::set_clock) instead of sleeping.
+/// [`CacheRef::set_clock`](crate::CacheRef::set_clock) instead of sleeping.
 pub trait Clock: Send + Sync + 'static {
     /// Time elapsed since an arbitrary, fixed origin. Must never go backwards.
     fn now(&self) -> Duration;

@@ -1,21 +1,76 @@
 //! The control API of a cached function, in terms of its arguments.
 
+use std::any::Any;
 use std::hash::Hash;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use crate::cache::Cache;
 use crate::clock::Clock;
 use crate::stats::Stats;
 
-/// Control of one cached function's cache, returned by its companion
-/// `<name>_memokit()`.
+/// Turns a function's arguments into its cache key. Implemented by the
+/// closures generated code writes; users never implement it.
+pub trait KeyFn<A> {
+    /// The key type.
+    type Key: Hash + Eq + Clone + Send + Sync + 'static;
+    /// The key of a call with these arguments.
+    fn key_of(&self, args: A) -> Self::Key;
+}
+
+impl<A, K, F> KeyFn<A> for F
+where
+    F: Fn(A) -> K,
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+{
+    type Key = K;
+
+    fn key_of(&self, args: A) -> K {
+        self(args)
+    }
+}
+
+/// The operations that do not need the key type.
+trait Untyped: Send + Sync {
+    fn clear(&self);
+    fn len(&self) -> usize;
+    fn stats(&self) -> Stats;
+    fn reset_stats(&self);
+    fn set_clock(&self, clock: Arc<dyn Clock>);
+}
+
+impl<K, V> Untyped for Cache<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Send + Sync + 'static,
+{
+    fn clear(&self) {
+        Cache::clear(self)
+    }
+    fn len(&self) -> usize {
+        Cache::len(self)
+    }
+    fn stats(&self) -> Stats {
+        Cache::stats(self)
+    }
+    fn reset_stats(&self) {
+        Cache::reset_stats(self)
+    }
+    fn set_clock(&self, clock: Arc<dyn Clock>) {
+        Cache::set_clock(self, clock)
+    }
+}
+
+/// Control of one cached function's cache: what its companion
+/// `<name>_memokit()` returns.
 ///
-/// `A` is the function's arguments as it takes them: the argument itself for
-/// a one-argument function, a tuple for several, `()` for none, with the
-/// receiver first for a method. `V` is its return type.
+/// Methods that address one entry take the function's arguments as it takes
+/// them: the argument itself for a one-argument function, a tuple for
+/// several, `()` for none, with the receiver first for a method. `V` is the
+/// function's return type.
 ///
 /// ```
-/// use memokit::{cached, Control};
+/// use memokit::cached;
 ///
 /// #[cached]
 /// fn greet(name: &str, excited: bool) -> String {
@@ -34,92 +89,156 @@ use crate::stats::Stats;
 /// assert!(cache.is_empty());
 /// assert_eq!(cache.stats().hits, 1);
 /// ```
-pub trait Control<A, V> {
-    /// Removes every entry.
-    fn clear(&self);
-    /// Removes the entry for these arguments; true if there was a live one.
-    /// A computation of them in flight will not be stored.
-    fn invalidate(&self, args: A) -> bool;
-    /// Stores `value` for these arguments, as if the function had returned
-    /// it. An `Err` is ignored, as it would be from the function.
-    fn insert(&self, args: A, value: V);
-    /// The live value for these arguments, without computing it.
-    fn peek(&self, args: A) -> Option<V>;
-    /// Whether a live value is stored for these arguments.
-    fn contains(&self, args: A) -> bool;
-    /// The number of live entries.
-    fn len(&self) -> usize;
-    /// Whether there are no live entries.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-    /// Hits, misses, inserts, evictions, expirations and compute time.
-    fn stats(&self) -> Stats;
-    /// Sets every counter back to zero.
-    fn reset_stats(&self);
-    /// Replaces the system clock for this cache (deterministic TTL tests)
-    /// and clears it. Panics if a clock was set before.
-    fn set_clock(&self, clock: Arc<dyn Clock>);
-}
-
-/// A cache together with the function's key builder: what companions return.
-pub struct CacheRef<K: 'static, V: 'static, F> {
-    cache: &'static Cache<K, V>,
+pub struct CacheRef<V: 'static, F> {
+    untyped: &'static dyn Untyped,
+    typed: &'static (dyn Any + Send + Sync),
     key_of: F,
+    values: PhantomData<fn() -> V>,
 }
 
-impl<K: 'static, V: 'static, F> CacheRef<K, V, F> {
+/// What the companion of a function `#[cached]` rejected points to: the
+/// crate fails to compile with the real error, and callers of the companion
+/// type-check instead of adding "cannot find function" errors.
+struct Unavailable;
+
+impl Untyped for Unavailable {
+    fn clear(&self) {
+        unreachable!("memokit: a rejected #[cached] function has no cache")
+    }
+    fn len(&self) -> usize {
+        unreachable!("memokit: a rejected #[cached] function has no cache")
+    }
+    fn stats(&self) -> Stats {
+        unreachable!("memokit: a rejected #[cached] function has no cache")
+    }
+    fn reset_stats(&self) {
+        unreachable!("memokit: a rejected #[cached] function has no cache")
+    }
+    fn set_clock(&self, _: Arc<dyn Clock>) {
+        unreachable!("memokit: a rejected #[cached] function has no cache")
+    }
+}
+
+impl<V: 'static, F> CacheRef<V, F> {
+    /// The stand-in companion of a rejected function; never run, since the
+    /// crate does not compile.
+    #[doc(hidden)]
+    pub fn unavailable(key_of: F) -> Self {
+        CacheRef {
+            untyped: &Unavailable,
+            typed: &(),
+            key_of,
+            values: PhantomData,
+        }
+    }
+}
+
+impl<V: Send + Sync + 'static, F> CacheRef<V, F> {
     /// Pairs a cache with the function that turns arguments into its key.
     #[doc(hidden)]
-    pub fn new(cache: &'static Cache<K, V>, key_of: F) -> Self {
-        CacheRef { cache, key_of }
+    pub fn new<K, A>(cache: &'static Cache<K, V>, key_of: F) -> Self
+    where
+        K: Hash + Eq + Clone + Send + Sync + 'static,
+        F: KeyFn<A, Key = K>,
+    {
+        CacheRef {
+            untyped: cache,
+            typed: cache,
+            key_of,
+            values: PhantomData,
+        }
     }
 
-    /// The underlying cache, whose methods take keys rather than arguments.
-    pub fn cache(&self) -> &'static Cache<K, V> {
-        self.cache
-    }
-}
-
-impl<A, K, V, F> Control<A, V> for CacheRef<K, V, F>
-where
-    K: Hash + Eq + Clone + Send + Sync + 'static,
-    V: Send + Sync + 'static,
-    F: Fn(A) -> K,
-{
-    fn clear(&self) {
-        self.cache.clear();
+    fn cache<A>(&self) -> &'static Cache<F::Key, V>
+    where
+        F: KeyFn<A>,
+    {
+        self.typed
+            .downcast_ref()
+            .expect("a companion's key function matches its cache")
     }
 
-    fn invalidate(&self, args: A) -> bool {
-        self.cache.invalidate(&(self.key_of)(args))
+    /// Removes every entry. Computations in flight still answer their
+    /// callers but store nothing.
+    pub fn clear(&self) {
+        self.untyped.clear();
     }
 
-    fn insert(&self, args: A, value: V) {
-        self.cache.insert((self.key_of)(args), value);
+    /// Removes the entry for these arguments; true if there was a live one.
+    /// A computation of them in flight will not be stored.
+    pub fn invalidate<A>(&self, args: A) -> bool
+    where
+        F: KeyFn<A>,
+    {
+        self.cache().invalidate(&self.key_of.key_of(args))
     }
 
-    fn peek(&self, args: A) -> Option<V> {
-        self.cache.peek(&(self.key_of)(args))
+    /// Stores `value` for these arguments, as if the function had returned
+    /// it (priming). An `Err` is ignored, as it would be from the function.
+    pub fn insert<A>(&self, args: A, value: V)
+    where
+        F: KeyFn<A>,
+    {
+        self.cache().insert(self.key_of.key_of(args), value);
     }
 
-    fn contains(&self, args: A) -> bool {
+    /// The live value for these arguments, without computing it and
+    /// without counting a hit.
+    pub fn peek<A>(&self, args: A) -> Option<V>
+    where
+        F: KeyFn<A>,
+    {
+        self.cache().peek(&self.key_of.key_of(args))
+    }
+
+    /// Whether a live value is stored for these arguments.
+    pub fn contains<A>(&self, args: A) -> bool
+    where
+        F: KeyFn<A>,
+    {
         self.peek(args).is_some()
     }
 
-    fn len(&self) -> usize {
-        self.cache.len()
+    /// The number of live entries.
+    pub fn len(&self) -> usize {
+        self.untyped.len()
     }
 
-    fn stats(&self) -> Stats {
-        self.cache.stats()
+    /// Whether there are no live entries.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
-    fn reset_stats(&self) {
-        self.cache.reset_stats();
+    /// Hits, misses, inserts, evictions, expirations and compute time.
+    pub fn stats(&self) -> Stats {
+        self.untyped.stats()
     }
 
-    fn set_clock(&self, clock: Arc<dyn Clock>) {
-        self.cache.set_clock(clock);
+    /// Sets every counter back to zero.
+    pub fn reset_stats(&self) {
+        self.untyped.reset_stats();
+    }
+
+    /// Replaces the system clock of this cache, for deterministic TTL tests,
+    /// and clears the cache.
+    ///
+    /// ```
+    /// use memokit::{cached, ManualClock};
+    /// use std::time::Duration;
+    ///
+    /// #[cached(ttl = "1m")]
+    /// fn now_ish() -> u32 { 7 }
+    ///
+    /// let clock = ManualClock::new();
+    /// now_ish_memokit().set_clock(clock.clone());
+    /// now_ish();
+    /// clock.advance(Duration::from_secs(60));
+    /// assert!(now_ish_memokit().is_empty());
+    /// ```
+    ///
+    /// # Panics
+    /// If a clock was set for this cache before.
+    pub fn set_clock(&self, clock: Arc<dyn Clock>) {
+        self.untyped.set_clock(clock);
     }
 }

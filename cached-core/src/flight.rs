@@ -5,6 +5,8 @@
 use parking_lot::{Condvar, Mutex};
 use std::thread::{self, ThreadId};
 
+use crate::flight_async::Wakers;
+
 enum State<V> {
     Running,
     /// The leader stored this value; waiters take a clone.
@@ -19,6 +21,8 @@ pub(crate) struct Flight<V> {
     owner: ThreadId,
     state: Mutex<State<V>>,
     done: Condvar,
+    /// Tasks of an `async fn` waiting, beside the threads on `done`.
+    wakers: Wakers,
 }
 
 /// What a waiter got.
@@ -34,6 +38,7 @@ impl<V> Flight<V> {
             owner: thread::current().id(),
             state: Mutex::new(State::Running),
             done: Condvar::new(),
+            wakers: Wakers::default(),
         }
     }
 
@@ -63,5 +68,19 @@ impl<V> Flight<V> {
             None => State::Retry,
         };
         self.done.notify_all();
+        self.wakers.wake_all();
+    }
+
+    /// The outcome if the leader has finished, without waiting.
+    pub(crate) fn outcome(&self, clone: impl Fn(&V) -> V) -> Option<Joined<V>> {
+        match &*self.state.lock() {
+            State::Running => None,
+            State::Value(v) => Some(Joined::Value(clone(v))),
+            State::Retry => Some(Joined::Retry),
+        }
+    }
+
+    pub(crate) fn wakers(&self) -> &Wakers {
+        &self.wakers
     }
 }

@@ -166,47 +166,199 @@ tuple_lookup!(
     (K11, Q11, 11)
 );
 
-/// What a cache key must be. Implemented for every type that is
-/// `Hash + Eq + Clone + Send + Sync + 'static`.
+// The checks below turn a key or value type that cannot be cached into one
+// error, in memokit's words, at the user's argument or return type. Each
+// trait has its real impl and an impossible one, told apart by a marker `M`
+// that generated code leaves to inference (`KeyArg::query(&x)`). With two
+// candidates rustc evaluates both before choosing; when both fail it reports
+// the check itself, once, rather than each missing bound (`Hash`, then `Eq`)
+// and then every later use of the key. The marker stays unknown, so whatever
+// is derived from the check is an inference failure in an already failed
+// body, which rustc does not report again.
+
+/// The marker of the impls that apply.
+#[doc(hidden)]
+pub enum Valid {}
+
+/// The marker of the impls that never apply.
+#[doc(hidden)]
+pub enum Impossible {}
+
+pub(crate) mod sealed {
+    /// Implemented by no type: the bound of the impossible impls.
+    pub trait Never {}
+}
+
+/// What an argument `x: T` of a `#[cached]` function must be: `T` is stored
+/// in the cache key, so it is `Hash + Eq + Clone + Send + Sync + 'static`.
+///
+/// Implemented for every such type; never implemented or called by hand. It
+/// names the requirement in the one error an argument that cannot be a key
+/// gets, at that argument:
+///
+/// ```text
+/// error[E0277]: `f64` cannot be part of a cache key
+///  --> src/lib.rs:4:9
+///   |
+/// 4 | fn area(side: f64) -> f64 {
+///   |         ^^^^^^^^^ arguments are stored in the cache key, so each must be ...
+/// ```
+///
+/// `M` lets rustc weigh the requirement as a whole (see the source).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be part of a cache key",
-    label = "not `Hash + Eq + Clone + Send + Sync + 'static`",
-    note = "a cached function is keyed by its arguments; choose what identifies a call with `key = ...`"
+    label = "arguments are stored in the cache key, so each must be `Hash + Eq + Clone + Send + Sync + 'static`",
+    note = "to key calls by something else, add `key = ...`, e.g. `#[cached(key = x.to_bits())]` for a float, or `key = (user.id, page)`"
 )]
-pub trait CacheKey {
-    /// The type itself.
-    type Key: Hash + Eq + Clone + Send + Sync + 'static;
+pub trait KeyArg<M> {
+    /// The form a lookup borrows: `T` itself.
+    #[doc(hidden)]
+    type Query: ?Sized;
+    /// The argument, as a lookup borrows it.
+    #[doc(hidden)]
+    fn query(&self) -> &Self::Query;
 }
 
-impl<T: Hash + Eq + Clone + Send + Sync + 'static> CacheKey for T {
-    type Key = T;
+#[diagnostic::do_not_recommend]
+impl<T: Hash + Eq + Clone + Send + Sync + 'static> KeyArg<Valid> for T {
+    type Query = T;
+    #[inline]
+    fn query(&self) -> &T {
+        self
+    }
 }
 
-/// What a `&X` argument stores in the key: `X::Owned` (`&str` → `String`,
-/// `&[T]` → `Vec<T>`, `&T` → `T`).
+#[diagnostic::do_not_recommend]
+impl<T: ?Sized + sealed::Never> KeyArg<Impossible> for T {
+    type Query = T;
+    fn query(&self) -> &T {
+        self
+    }
+}
+
+/// What an argument `x: &X` of a `#[cached]` function must be: it is stored
+/// in the cache key as `X::Owned` (`&str` as `String`, `&[T]` as `Vec<T>`),
+/// so `X` is `Hash + Eq + ToOwned` and `X::Owned` is
+/// `Hash + Eq + Clone + Send + Sync + 'static`.
+///
+/// Implemented for every such type; never implemented or called by hand. It
+/// names the requirement in the one error an argument that cannot be a key
+/// gets, at that argument, like [`KeyArg`].
 #[diagnostic::on_unimplemented(
     message = "`&{Self}` cannot be part of a cache key",
-    label = "`{Self}` must be `Hash + Eq + ToOwned` with an owned form that is `Hash + Eq + Clone + Send + Sync + 'static`",
-    note = "a cached function is keyed by its arguments; choose what identifies a call with `key = ...`"
+    label = "a `&T` argument is stored in the cache key as its owned form, so `T` must be `Hash + Eq + ToOwned`, with an owned form that is `Clone + Send + Sync + 'static`",
+    note = "to key calls by something else, add `key = ...`, e.g. `#[cached(key = (user.id, page))]`"
 )]
-pub trait KeyRef {
-    /// The owned form stored in the key.
-    type Key: Hash + Eq + Clone + Send + Sync + 'static + Borrow<Self>;
+pub trait KeyBorrow<M> {
+    /// The form a lookup borrows: `X` itself.
+    #[doc(hidden)]
+    type Query: ?Sized;
+    /// The argument, as a lookup borrows it.
+    #[doc(hidden)]
+    fn query(&self) -> &Self::Query;
 }
 
-impl<X> KeyRef for X
+#[diagnostic::do_not_recommend]
+impl<X> KeyBorrow<Valid> for X
 where
     X: ?Sized + Hash + Eq + ToOwned,
     X::Owned: Hash + Eq + Clone + Send + Sync + 'static,
 {
-    type Key = X::Owned;
+    type Query = X;
+    #[inline]
+    fn query(&self) -> &X {
+        self
+    }
 }
 
-/// Checks a `key = ...` expression, so a bad key type is reported at it.
-#[inline]
-pub fn key<K>(key: K) -> K::Key
+#[diagnostic::do_not_recommend]
+impl<X: ?Sized + sealed::Never> KeyBorrow<Impossible> for X {
+    type Query = X;
+    fn query(&self) -> &X {
+        self
+    }
+}
+
+/// What the value of `#[cached(key = <expr>)]` must be: it is stored as
+/// the cache key, a borrow `&X` as `X::Owned` (so `key = name` with
+/// `name: &str` stores a `String`), so it is
+/// `Hash + Eq + Clone + Send + Sync + 'static` once owned.
+///
+/// Implemented for every such type; never implemented or called by hand. It
+/// names the requirement in the one error a bad key gets, at `key = <expr>`,
+/// like [`KeyArg`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a cache key",
+    label = "the `key` expression is stored as the cache key (a borrow `&T` as its owned form), so it must be `Hash + Eq + Clone + Send + Sync + 'static`",
+    note = "build the key from owned parts, e.g. `key = (name.to_owned(), x.to_bits())`"
+)]
+pub trait KeyExpr<M> {
+    /// The form a lookup borrows: `Self`.
+    #[doc(hidden)]
+    type Query: ?Sized;
+    /// The key, as a lookup borrows it.
+    #[doc(hidden)]
+    fn query(&self) -> &Self::Query;
+}
+
+#[diagnostic::do_not_recommend]
+impl<Q> KeyExpr<Valid> for Q
 where
-    K: CacheKey<Key = K>,
+    Q: ?Sized + Hash + Eq + ToOwned,
+    Q::Owned: Hash + Eq + Clone + Send + Sync + 'static,
 {
-    key
+    type Query = Q;
+    #[inline]
+    fn query(&self) -> &Q {
+        self
+    }
+}
+
+#[diagnostic::do_not_recommend]
+impl<Q: ?Sized + sealed::Never> KeyExpr<Impossible> for Q {
+    type Query = Q;
+    fn query(&self) -> &Q {
+        self
+    }
+}
+
+/// The value `E` of a `key = <expr>` option, by reference. Method calls on
+/// `&KeyProbe` resolve to [`BorrowedKey`] when `E` is a borrow `&X`, and to
+/// [`OwnedKey`] otherwise (one autoref further), so a borrowed key is looked
+/// up as `X` and stored as `X::Owned` instead of as a borrow.
+#[doc(hidden)]
+pub struct KeyProbe<'k, E: ?Sized>(pub &'k E);
+
+/// A `key` value that is a borrow `&X`: looked up as `X`.
+#[doc(hidden)]
+pub trait BorrowedKey<'k> {
+    /// `X`.
+    type Query: ?Sized;
+    /// The borrowed `X`.
+    fn memokit_query(&self) -> &'k Self::Query;
+}
+
+impl<'k, 'a: 'k, X: ?Sized> BorrowedKey<'k> for KeyProbe<'k, &'a X> {
+    type Query = X;
+    #[inline]
+    fn memokit_query(&self) -> &'k X {
+        self.0
+    }
+}
+
+/// Any other `key` value `E`: looked up as `E`.
+#[doc(hidden)]
+pub trait OwnedKey<'k> {
+    /// `E`.
+    type Query: ?Sized;
+    /// The borrowed `E`.
+    fn memokit_query(&self) -> &'k Self::Query;
+}
+
+impl<'k, E: ?Sized> OwnedKey<'k> for &KeyProbe<'k, E> {
+    type Query = E;
+    #[inline]
+    fn memokit_query(&self) -> &'k E {
+        self.0
+    }
 }

@@ -14,15 +14,18 @@ mod config;
 mod control;
 mod eviction;
 mod flight;
+mod flight_async;
+mod ghost;
 mod key;
 #[cfg(all(test, loom))]
 mod loom_tests;
 mod published;
 mod readers;
 mod registry;
+mod report;
 mod shard_lock;
 mod site;
-mod stats;
+pub mod stats;
 mod storage;
 mod sync;
 mod values;
@@ -30,9 +33,12 @@ mod values;
 pub use cache::{Cache, Miss};
 pub use clock::{Clock, ManualClock, PRECISE_WINDOW};
 pub use config::Config;
-pub use control::{CacheRef, Control};
-pub use key::{key, CacheKey, KeyRef, Lookup};
+pub use control::{CacheRef, KeyFn};
+pub use key::{BorrowedKey, KeyArg, KeyBorrow, KeyExpr, KeyProbe, Lookup, OwnedKey};
 pub use registry::{caches, CacheInfo};
+pub use report::{report, HitCostSource, Mode, Report, Row, Verdict};
 pub use site::{Instance, Site};
 pub use stats::Stats;
-pub use values::{AllValues, Kind, OkValues, PlainKind, ResultKind, ValuePolicy};
+pub use values::{
+    AllValues, Cacheable, CacheableError, Kind, OkValues, PlainKind, ResultKind, ValuePolicy,
+};

@@ -3,12 +3,14 @@
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::hint::black_box;
 use std::time::Duration;
 
 use parking_lot::Mutex;
 
 use crate::cache::Cache;
 use crate::config::Config;
+use crate::report;
 use crate::stats::Stats;
 
 /// How often the clock thread sweeps expired entries of every TTL cache.
@@ -22,12 +24,15 @@ pub trait CacheInfo: Send + Sync {
     fn stats(&self) -> Stats;
     /// Its number of live entries.
     fn len(&self) -> usize;
-    /// Whether it has no live entries.
+    /// Whether it holds no live entry.
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
     /// Removes its expired entries.
     fn sweep_expired(&self);
+    /// The time of one hit, timed on one of its entries without counting
+    /// it; `None` when it holds no entry. Used by [`report`](crate::report()).
+    fn hit_cost(&self) -> Option<Duration>;
 }
 
 impl<K, V> CacheInfo for Cache<K, V>
@@ -47,23 +52,31 @@ where
     fn sweep_expired(&self) {
         Cache::sweep_expired(self)
     }
+    fn hit_cost(&self) -> Option<Duration> {
+        let key = self.any_key()?;
+        Some(report::time_per_call(|| {
+            black_box(self.peek(black_box(&key)));
+        }))
+    }
 }
 
 struct Registry {
-    by_site: HashMap<(&'static str, TypeId), &'static (dyn Any + Send + Sync)>,
+    /// Keyed by site id, `Self` type name (methods) and instantiation tag.
+    by_site: HashMap<(&'static str, &'static str, TypeId), &'static (dyn Any + Send + Sync)>,
     all: Vec<&'static dyn CacheInfo>,
 }
 
 static REGISTRY: Mutex<Option<Registry>> = Mutex::new(None);
 
-/// The cache registered under `(id, tag)`, created by `make` on first use.
-/// It lives for the rest of the program, like a `static`.
+/// The cache registered under `(id, self_type, tag)`, created by `make` on
+/// first use. It lives for the rest of the program, like a `static`.
 ///
 /// # Panics
-/// If `(id, tag)` was registered with another cache type (two functions
+/// If `(id, self_type, tag)` was registered with another cache type (two functions
 /// claiming the same site id, which generated code never does).
 pub(crate) fn resolve<K, V>(
     id: &'static str,
+    self_type: &'static str,
     tag: TypeId,
     make: impl FnOnce() -> Cache<K, V>,
 ) -> &'static Cache<K, V>
@@ -76,12 +89,12 @@ where
         by_site: HashMap::new(),
         all: Vec::new(),
     });
-    let found = registry.by_site.get(&(id, tag)).copied();
+    let found = registry.by_site.get(&(id, self_type, tag)).copied();
     let any = match found {
         Some(any) => any,
         None => {
             let cache: &'static Cache<K, V> = Box::leak(Box::new(make()));
-            registry.by_site.insert((id, tag), cache);
+            registry.by_site.insert((id, self_type, tag), cache);
             registry.all.push(cache);
             cache
         }

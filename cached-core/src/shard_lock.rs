@@ -5,26 +5,34 @@
 //! one entry, read on every call and written once per computation (once
 //! per `ttl`, or after a `clear`). Its hit should cost what `OnceLock::get`
 //! costs, not a hash-table probe behind a lock. So for a zero-sized key the
-//! shard [`Published`] the address of that entry after every write, and a
-//! hit reads the entry through it. Every writer retracts the address before
-//! it touches the shard (which may move or free the entry), so the
-//! publication contract holds: the entry stays put until the retraction.
+//! shard [`Published`] the address of that entry (and its deadline, which
+//! the shard keeps apart from it) after every write, and a hit reads the
+//! entry through it. Every writer retracts the address before it touches
+//! the shard (which may move or free the entry), so the publication
+//! contract holds: the entry and the deadline stay put until the
+//! retraction.
+
+use std::hash::{BuildHasher, Hash};
 
 use crate::biased::{BiasedLock, WriteGuard};
 use crate::published::Published;
-use crate::storage::{Entry, Shard};
+use crate::storage::{Entry, Hasher, Shard};
+use crate::sync::{AtomicU64, Ordering};
 
 /// One shard of a cache and its protection.
 pub(crate) struct ShardLock<K, V> {
     lock: BiasedLock<Shard<K, V>>,
     /// Zero-sized keys only: the entry of the key, readable without the lock.
     solo: Published<Entry<K, V>>,
-    /// Zero-sized keys only: the hash every key has.
-    zst_hash: u64,
+    /// Zero-sized keys only: the deadline of the published entry; written
+    /// before each publication, so the release that publishes orders it.
+    solo_deadline: AtomicU64,
+    /// The cache's hasher, to find the single entry again after a write.
+    hasher: Hasher,
 }
 
 /// Exclusive access to a shard; publishes the single entry when dropped.
-pub(crate) struct ShardWrite<'a, K: Eq, V> {
+pub(crate) struct ShardWrite<'a, K: Eq + Hash, V> {
     guard: WriteGuard<'a, Shard<K, V>>,
     cell: &'a ShardLock<K, V>,
 }
@@ -33,13 +41,14 @@ const fn zero_sized<K>() -> bool {
     size_of::<K>() == 0
 }
 
-impl<K: Eq, V> ShardLock<K, V> {
-    /// `zst_hash` is the hash of every key when `K` is zero-sized.
-    pub(crate) fn new(shard: Shard<K, V>, zst_hash: u64) -> Self {
+impl<K: Eq + Hash, V> ShardLock<K, V> {
+    /// `hasher` is the cache's (and the shard's).
+    pub(crate) fn new(shard: Shard<K, V>, hasher: Hasher) -> Self {
         ShardLock {
             lock: BiasedLock::new(shard),
             solo: Published::new(),
-            zst_hash,
+            solo_deadline: AtomicU64::new(0),
+            hasher,
         }
     }
 
@@ -49,13 +58,17 @@ impl<K: Eq, V> ShardLock<K, V> {
         self.lock.read(read)
     }
 
-    /// Runs `read` on the single entry of a zero-sized key without taking
-    /// the lock; `None` if there is no entry or this thread is already in a
-    /// lock-free read.
+    /// Runs `read` on the single entry of a zero-sized key and its
+    /// deadline, without taking the lock; `None` if there is no entry or
+    /// this thread is already in a lock-free read.
     #[inline]
-    pub(crate) fn read_solo<R>(&self, read: impl FnOnce(&Entry<K, V>) -> Option<R>) -> Option<R> {
+    pub(crate) fn read_solo<R>(
+        &self,
+        read: impl FnOnce(&Entry<K, V>, u64) -> Option<R>,
+    ) -> Option<R> {
         debug_assert!(zero_sized::<K>());
-        self.solo.read(read)
+        self.solo
+            .read(|entry| read(entry, self.solo_deadline.load(Ordering::Relaxed)))
     }
 
     /// Exclusive access, once no reader of any kind is left.
@@ -69,7 +82,7 @@ impl<K: Eq, V> ShardLock<K, V> {
     }
 }
 
-impl<K: Eq, V> std::ops::Deref for ShardWrite<'_, K, V> {
+impl<K: Eq + Hash, V> std::ops::Deref for ShardWrite<'_, K, V> {
     type Target = Shard<K, V>;
 
     #[inline]
@@ -78,14 +91,14 @@ impl<K: Eq, V> std::ops::Deref for ShardWrite<'_, K, V> {
     }
 }
 
-impl<K: Eq, V> std::ops::DerefMut for ShardWrite<'_, K, V> {
+impl<K: Eq + Hash, V> std::ops::DerefMut for ShardWrite<'_, K, V> {
     #[inline]
     fn deref_mut(&mut self) -> &mut Shard<K, V> {
         &mut self.guard
     }
 }
 
-impl<K: Eq, V> Drop for ShardWrite<'_, K, V> {
+impl<K: Eq + Hash, V> Drop for ShardWrite<'_, K, V> {
     #[allow(
         clippy::eq_op,
         reason = "`k == k` is the user's `Eq`, as a lookup would call it"
@@ -94,10 +107,20 @@ impl<K: Eq, V> Drop for ShardWrite<'_, K, V> {
         if !zero_sized::<K>() {
             return;
         }
-        // All values of a zero-sized type are the same bytes, so `k == k`
-        // asks whether the stored key equals any query, as a lookup would.
-        let entry = self.guard.find(self.cell.zst_hash, |k| k == k);
-        let address = entry.map_or(std::ptr::null(), std::ptr::from_ref);
+        // With a zero-sized key type there is at most one key.
+        let found = self.guard.any_key().and_then(|key| {
+            let hash = self.cell.hasher.hash_one(key);
+            self.guard.find(hash, |k| k == key)
+        });
+        let address = match found {
+            Some(found) => {
+                self.cell
+                    .solo_deadline
+                    .store(found.deadline, Ordering::Relaxed);
+                std::ptr::from_ref::<Entry<K, V>>(&found)
+            }
+            None => std::ptr::null(),
+        };
         // SAFETY: the shard is only changed through a `ShardWrite`, whose
         // creation retracts first; until then the entry stays where it is.
         // `publish` and `retract` run under the shard's lock.

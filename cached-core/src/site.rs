@@ -2,8 +2,15 @@
 //!
 //! Generated code declares `static SITE: Site` in the function and in its
 //! companion `<name>_memokit()`; both resolve, through the registry, to the
-//! same cache. A site remembers the first cache it resolved, so after the
-//! first call the cost is one atomic load and a type-id comparison.
+//! same cache. A site remembers every cache it resolved in a chain of
+//! `OnceLock`s, so after the first call of an instantiation the cost is an
+//! atomic load and a type-id comparison per instantiation before it in the
+//! chain: no lock, and no write to shared memory.
+//!
+//! A generic function has one cache per instantiation, told apart by `G`.
+//! A method is also told apart by the type name of its `Self`, so that the
+//! instantiations of a generic `impl` block do not share entries; a name,
+//! unlike a `TypeId`, exists for types that borrow (`Parser<'a>`).
 
 use std::any::TypeId;
 use std::hash::Hash;
@@ -21,16 +28,34 @@ pub struct Site {
     first: OnceLock<Resolved>,
 }
 
+/// One instantiation this site has resolved, and the next one, if any.
 struct Resolved {
-    /// `TypeId` of `(G, Cache<K, V>)`: equal ids mean equal `K` and `V`.
+    /// `TypeId` of `(Instance<G>, Cache<K, V>)`: equal ids mean equal `K` and `V`.
     tag: TypeId,
+    /// The type name of `Self` for a method, `""` otherwise.
+    self_type: &'static str,
     cache: *const (),
+    next: OnceLock<Box<Resolved>>,
 }
 
 // SAFETY: `cache` points to a leaked `Cache<K, V>` with `K, V: Send + Sync`,
 // which is itself `Send + Sync`; the pointer is only read.
 unsafe impl Send for Resolved {}
 unsafe impl Sync for Resolved {}
+
+impl Resolved {
+    #[inline]
+    fn is(&self, tag: TypeId, self_type: &'static str) -> bool {
+        self.tag == tag && same_name(self.self_type, self_type)
+    }
+}
+
+/// Type names of one type are usually one string in the binary; the
+/// comparison of contents is the fallback for copies in other codegen units.
+#[inline]
+fn same_name(a: &'static str, b: &'static str) -> bool {
+    a.len() == b.len() && (a.as_ptr() == b.as_ptr() || a == b)
+}
 
 /// Distinguishes the instantiations of a generic function: `G` is
 /// `fn() -> (T, U, ...)` of its type parameters, `()` when it has none.
@@ -54,30 +79,140 @@ impl Site {
         P: ValuePolicy<V>,
     {
         let tag = TypeId::of::<(Instance<G>, Cache<K, V>)>();
-        if let Some(first) = self.first.get() {
-            if first.tag == tag {
+        match self.first.get() {
+            // A function's site holds no method's entries: the tag decides.
+            Some(first) if first.tag == tag => {
                 // SAFETY: `first.cache` was made from a `&'static Cache<K2, V2>`
                 // stored with `tag` = TypeId of `(Instance<G>, Cache<K2, V2>)`;
                 // equal type ids mean `K2 = K` and `V2 = V`.
-                return unsafe { &*first.cache.cast::<Cache<K, V>>() };
+                unsafe { &*first.cache.cast::<Cache<K, V>>() }
             }
+            _ => self.find::<K, V, P>(tag, "", values),
         }
-        self.resolve::<K, V, P>(tag, values)
+    }
+
+    /// The cache of a method whose `Self` has the type name `self_type`
+    /// (`std::any::type_name::<Self>()`), of this instantiation `G`.
+    #[inline]
+    pub fn method_cache<G: ?Sized + 'static, K, V, P>(
+        &'static self,
+        self_type: &'static str,
+        values: P,
+    ) -> &'static Cache<K, V>
+    where
+        K: Hash + Eq + Clone + Send + Sync + 'static,
+        V: Send + Sync + 'static,
+        P: ValuePolicy<V>,
+    {
+        let tag = TypeId::of::<(Instance<G>, Cache<K, V>)>();
+        match self.first.get() {
+            Some(first) if first.is(tag, self_type) => {
+                // SAFETY: as in `cache`, the tag matched.
+                unsafe { &*first.cache.cast::<Cache<K, V>>() }
+            }
+            _ => self.find::<K, V, P>(tag, self_type, values),
+        }
+    }
+
+    /// Another instantiation than the first: walks the chain, and resolves
+    /// through the registry when this site has not seen it yet.
+    #[inline(never)]
+    fn find<K, V, P>(
+        &'static self,
+        tag: TypeId,
+        self_type: &'static str,
+        values: P,
+    ) -> &'static Cache<K, V>
+    where
+        K: Hash + Eq + Clone + Send + Sync + 'static,
+        V: Send + Sync + 'static,
+        P: ValuePolicy<V>,
+    {
+        let mut node = self.first.get();
+        while let Some(resolved) = node {
+            if resolved.is(tag, self_type) {
+                // SAFETY: as in `cache`, the tag matched.
+                return unsafe { &*resolved.cache.cast::<Cache<K, V>>() };
+            }
+            node = resolved.next.get().map(|next| &**next);
+        }
+        self.resolve::<K, V, P>(tag, self_type, values)
     }
 
     #[cold]
-    fn resolve<K, V, P>(&'static self, tag: TypeId, values: P) -> &'static Cache<K, V>
+    fn resolve<K, V, P>(
+        &'static self,
+        tag: TypeId,
+        self_type: &'static str,
+        values: P,
+    ) -> &'static Cache<K, V>
     where
         K: Hash + Eq + Clone + Send + Sync + 'static,
         V: Send + Sync + 'static,
         P: ValuePolicy<V>,
     {
         let config = self.config;
-        let cache = registry::resolve(config.id, tag, || Cache::new(config, values));
-        let _ = self.first.set(Resolved {
-            tag,
-            cache: (cache as *const Cache<K, V>).cast(),
-        });
+        let cache = registry::resolve(config.id, self_type, tag, || Cache::new(config, values));
+        self.remember(tag, self_type, (cache as *const Cache<K, V>).cast());
         cache
+    }
+
+    /// Appends an instantiation to the chain unless a racing thread did.
+    fn remember(&self, tag: TypeId, self_type: &'static str, cache: *const ()) {
+        let make = || Resolved {
+            tag,
+            self_type,
+            cache,
+            next: OnceLock::new(),
+        };
+        let mut node = self.first.get_or_init(make);
+        while !node.is(tag, self_type) {
+            node = node.next.get_or_init(|| Box::new(make()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::values::AllValues;
+
+    static CONFIG: Config = Config {
+        id: "site::tests::f",
+        name: "f",
+        ttl: None,
+        capacity: None,
+    };
+    static SITE: Site = Site::new(&CONFIG);
+    static OTHER: Site = Site::new(&CONFIG);
+
+    #[test]
+    fn instantiations_get_their_own_cache_and_sites_agree() {
+        let a = SITE.cache::<fn() -> (u8,), u32, u32, _>(AllValues);
+        let b = SITE.cache::<fn() -> (u16,), u32, u32, _>(AllValues);
+        let c = SITE.method_cache::<(), u32, u32, _>("Repo<u8>", AllValues);
+        let d = SITE.method_cache::<(), u32, u32, _>("Repo<u16>", AllValues);
+        let caches = [a as *const _, b as *const _, c as *const _, d as *const _];
+        for (i, x) in caches.iter().enumerate() {
+            for y in &caches[i + 1..] {
+                assert_ne!(x, y);
+            }
+        }
+        assert!(std::ptr::eq(
+            a,
+            SITE.cache::<fn() -> (u8,), u32, u32, _>(AllValues)
+        ));
+        assert!(std::ptr::eq(
+            d,
+            SITE.method_cache::<(), u32, u32, _>("Repo<u16>", AllValues)
+        ));
+        assert!(std::ptr::eq(
+            b,
+            OTHER.cache::<fn() -> (u16,), u32, u32, _>(AllValues)
+        ));
+        assert!(std::ptr::eq(
+            c,
+            OTHER.method_cache::<(), u32, u32, _>("Repo<u8>", AllValues)
+        ));
     }
 }

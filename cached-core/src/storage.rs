@@ -1,43 +1,81 @@
 //! One shard of a cache: the entries, the computations in flight, and the
 //! eviction order, all behind one lock.
+//!
+//! Entries live in a dense slab (a `Vec`) and are found through a hash table
+//! of `u32` slab indices; removing an entry moves the last one into its
+//! place. Deadlines live in a parallel vector that exists only once an entry
+//! has one, so a cache without `ttl` pays nothing for them. A `u64 -> u64`
+//! entry costs 24 bytes in the slab (key, value, eight bytes of eviction
+//! links and hit counter) plus 5 bytes per bucket of the index, plus the
+//! ghost of a bounded shard (see [`crate::ghost`]).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::hash::{BuildHasher, Hash};
+use std::ops::Deref;
 use std::sync::Arc;
 
 use hashbrown::HashTable;
 
-use crate::eviction::ClockHand;
+use crate::eviction::{Linked, Links, Policy, Victim, MAX_ENTRIES};
 use crate::flight::Flight;
 
 /// `deadline` of an entry that never expires.
 pub(crate) const NEVER: u64 = u64::MAX;
 
+/// The hasher of a cache, shared by its shards to re-hash keys they move.
+pub(crate) type Hasher = foldhash::fast::RandomState;
+
 /// A stored value.
 pub(crate) struct Entry<K, V> {
     pub(crate) key: K,
     pub(crate) value: V,
-    pub(crate) hash: u64,
-    /// Insertion number, so the eviction queue can tell a re-inserted key
-    /// from the entry it referred to.
-    pub(crate) id: u64,
-    /// Clock time after which the entry is dead, or [`NEVER`].
-    pub(crate) deadline: u64,
-    visited: AtomicBool,
+    links: Links,
 }
 
 impl<K, V> Entry<K, V> {
-    /// Marks the entry as used; writes only when the bit changes, so hot
-    /// entries do not bounce their cache line between readers.
+    /// Marks the entry as used: bumps its hit counter unless it is at its
+    /// maximum, so hot entries do not bounce their cache line between
+    /// readers.
     #[inline]
     pub(crate) fn touch(&self) {
-        if !self.visited.load(Ordering::Relaxed) {
-            self.visited.store(true, Ordering::Relaxed);
-        }
+        self.links.touch();
     }
+}
 
-    pub(crate) fn take_visited(&self) -> bool {
-        self.visited.swap(false, Ordering::Relaxed)
+impl<K, V> Linked for Entry<K, V> {
+    fn links(&mut self) -> &mut Links {
+        &mut self.links
     }
+}
+
+/// An entry found by [`Shard::find`], with its deadline.
+pub(crate) struct Found<'a, K, V> {
+    entry: &'a Entry<K, V>,
+    /// Clock time after which the entry is dead, or [`NEVER`].
+    pub(crate) deadline: u64,
+}
+
+impl<K, V> Deref for Found<'_, K, V> {
+    type Target = Entry<K, V>;
+
+    #[inline]
+    fn deref(&self) -> &Entry<K, V> {
+        self.entry
+    }
+}
+
+/// An entry taken out of the shard.
+pub(crate) struct Removed {
+    /// Its deadline, or [`NEVER`].
+    pub(crate) deadline: u64,
+}
+
+/// What an insertion removed to stay within capacity.
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+pub(crate) struct Inserted {
+    /// Live entries evicted.
+    pub(crate) evicted: u64,
+    /// Expired entries removed (they go before any live one).
+    pub(crate) expired: u64,
 }
 
 struct InFlight<K, V> {
@@ -48,50 +86,114 @@ struct InFlight<K, V> {
 
 /// Entries, flights and eviction order of one shard.
 pub(crate) struct Shard<K, V> {
-    pub(crate) table: HashTable<Entry<K, V>>,
+    entries: Vec<Entry<K, V>>,
+    /// Slab index of each entry, by the hash of its key.
+    index: HashTable<u32>,
+    /// Deadline of each entry, parallel to `entries`; empty while no entry
+    /// has one.
+    deadlines: Vec<u64>,
+    /// `None` when unbounded.
+    policy: Option<Policy>,
+    hasher: Hasher,
     flights: HashTable<InFlight<K, V>>,
-    hand: ClockHand,
     /// At most this many entries; `usize::MAX` when unbounded.
     capacity: usize,
-    next_id: u64,
     /// No entry expires before this time.
     earliest_deadline: u64,
-    /// When expired entries were last swept on the write path.
+    /// When expired entries were last swept.
     pub(crate) last_sweep: u64,
+    /// Insertions since the last sweep: a full shard sweeps before evicting
+    /// only every `len / 16` insertions, so sweeping stays O(1) amortised.
+    inserts_since_sweep: usize,
 }
 
-impl<K: Eq, V> Shard<K, V> {
-    pub(crate) fn new(capacity: usize) -> Self {
+impl<K: Eq + Hash, V> Shard<K, V> {
+    /// A shard holding at most `capacity` entries (`usize::MAX`: unbounded).
+    /// `hasher` must be the one the cache hashes keys with.
+    pub(crate) fn new(capacity: usize, hasher: Hasher) -> Self {
+        let bounded = capacity != usize::MAX;
+        let capacity = if bounded {
+            capacity.clamp(1, MAX_ENTRIES)
+        } else {
+            usize::MAX
+        };
         Shard {
-            table: HashTable::new(),
+            entries: Vec::new(),
+            index: HashTable::new(),
+            deadlines: Vec::new(),
+            policy: bounded.then(|| Policy::new(capacity)),
+            hasher,
             flights: HashTable::new(),
-            hand: ClockHand::default(),
             capacity,
-            next_id: 0,
             earliest_deadline: NEVER,
             last_sweep: 0,
+            inserts_since_sweep: 0,
         }
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.table.len()
+        self.entries.len()
+    }
+
+    /// The key of some stored entry, if any.
+    pub(crate) fn any_key(&self) -> Option<&K> {
+        self.entries.first().map(|e| &e.key)
     }
 
     #[inline]
-    pub(crate) fn find(&self, hash: u64, is_key: impl Fn(&K) -> bool) -> Option<&Entry<K, V>> {
-        self.table.find(hash, |e| is_key(&e.key))
+    fn position(&self, hash: u64, is_key: impl Fn(&K) -> bool) -> Option<u32> {
+        let entries = &self.entries;
+        self.index
+            .find(hash, |&i| is_key(&entries[i as usize].key))
+            .copied()
     }
 
-    pub(crate) fn remove(&mut self, hash: u64, is_key: impl Fn(&K) -> bool) -> Option<Entry<K, V>> {
-        let removed = self
-            .table
-            .find_entry(hash, |e| is_key(&e.key))
-            .ok()
-            .map(|found| found.remove().0);
-        if removed.is_some() {
-            self.hand.compact(&self.table);
+    #[inline]
+    fn deadline(&self, i: u32) -> u64 {
+        self.deadlines.get(i as usize).copied().unwrap_or(NEVER)
+    }
+
+    #[inline]
+    pub(crate) fn find(&self, hash: u64, is_key: impl Fn(&K) -> bool) -> Option<Found<'_, K, V>> {
+        let i = self.position(hash, is_key)?;
+        Some(Found {
+            entry: &self.entries[i as usize],
+            deadline: self.deadline(i),
+        })
+    }
+
+    pub(crate) fn remove(&mut self, hash: u64, is_key: impl Fn(&K) -> bool) -> Option<Removed> {
+        let i = self.position(hash, is_key)?;
+        Some(self.remove_at(i, hash))
+    }
+
+    /// Takes the entry at slab index `i` (whose key hashes to `hash`) out of
+    /// the index, the eviction order and the slab, moving the last entry
+    /// into its place.
+    fn remove_at(&mut self, i: u32, hash: u64) -> Removed {
+        if let Ok(found) = self.index.find_entry(hash, |&j| j == i) {
+            found.remove();
         }
-        removed
+        if let Some(policy) = &mut self.policy {
+            policy.unlink(&mut self.entries, i);
+        }
+        let last = (self.entries.len() - 1) as u32;
+        self.entries.swap_remove(i as usize);
+        let deadline = if self.deadlines.is_empty() {
+            NEVER
+        } else {
+            self.deadlines.swap_remove(i as usize)
+        };
+        if i != last {
+            let moved = self.hasher.hash_one(&self.entries[i as usize].key);
+            if let Some(slot) = self.index.find_mut(moved, |&j| j == last) {
+                *slot = i;
+            }
+            if let Some(policy) = &mut self.policy {
+                policy.moved(&mut self.entries, last, i);
+            }
+        }
+        Removed { deadline }
     }
 
     /// The computation in flight for this key, if any.
@@ -125,58 +227,165 @@ impl<K: Eq, V> Shard<K, V> {
         }
     }
 
-    /// Stores a value, replacing any entry of the same key. Returns the number
-    /// of entries evicted to stay within capacity.
-    pub(crate) fn insert(&mut self, hash: u64, key: K, value: V, deadline: u64) -> u64 {
-        if let Ok(old) = self.table.find_entry(hash, |e| e.key == key) {
-            old.remove();
+    /// Stores a value, replacing the value of an entry with the same key
+    /// (which keeps its place in the eviction order). At capacity, expired
+    /// entries go first, then the policy's victims.
+    pub(crate) fn insert(
+        &mut self,
+        hash: u64,
+        key: K,
+        value: V,
+        deadline: u64,
+        now: u64,
+    ) -> Inserted {
+        let mut made_room = Inserted::default();
+        if let Some(i) = self.position(hash, |k| *k == key) {
+            self.entries[i as usize].value = value;
+            self.set_deadline(i, deadline);
+            return made_room;
         }
-        let mut evicted = 0;
-        while self.table.len() >= self.capacity {
-            let Some((vhash, vid)) = self.hand.victim(&self.table) else {
-                break;
-            };
-            if let Ok(victim) = self.table.find_entry(vhash, |e| e.id == vid) {
-                victim.remove();
-                evicted += 1;
+        self.inserts_since_sweep += 1;
+        if self.entries.len() >= self.capacity {
+            if self.earliest_deadline <= now && self.inserts_since_sweep > self.entries.len() / 16 {
+                made_room.expired += self.sweep(now);
+            }
+            while self.entries.len() >= self.capacity {
+                if !self.evict_one(now, &mut made_room) {
+                    break;
+                }
             }
         }
-        let id = self.next_id;
-        self.next_id += 1;
-        self.earliest_deadline = self.earliest_deadline.min(deadline);
-        let entry = Entry {
+        self.reserve_index();
+        let i = self.push(key, value);
+        self.set_deadline(i, deadline);
+        let (entries, hasher) = (&self.entries, &self.hasher);
+        self.index
+            .insert_unique(hash, i, |&j| hasher.hash_one(&entries[j as usize].key));
+        if let Some(policy) = &mut self.policy {
+            policy.admit(&mut self.entries, i, hash);
+        }
+        made_room
+    }
+
+    /// Makes room in the index of a bounded shard for one more entry.
+    ///
+    /// At a steady size, each eviction may leave a tombstone in the hash
+    /// table, and when tombstones have used up its spare room hashbrown
+    /// doubles a table that is more than half full. A bounded shard instead
+    /// rebuilds its index at the size its capacity needs, which costs the
+    /// same re-hashing as a resize and keeps the table from doubling.
+    fn reserve_index(&mut self) {
+        if self.policy.is_none() || self.index.len() < self.index.capacity() {
+            return;
+        }
+        let len = self.entries.len();
+        // A ninth of spare room beyond the capacity: tombstones accumulate for
+        // a while before the next rebuild.
+        let full = self.capacity + self.capacity / 8;
+        let size = (2 * len).min(full).max(len + 1);
+        let (entries, hasher) = (&self.entries, &self.hasher);
+        let mut index = HashTable::with_capacity(size);
+        for (i, entry) in entries.iter().enumerate() {
+            index.insert_unique(hasher.hash_one(&entry.key), i as u32, |&j| {
+                hasher.hash_one(&entries[j as usize].key)
+            });
+        }
+        self.index = index;
+    }
+
+    /// Appends to the slab; a bounded slab never grows past its capacity.
+    fn push(&mut self, key: K, value: V) -> u32 {
+        let len = self.entries.len();
+        if len == self.entries.capacity() && self.capacity != usize::MAX {
+            let wanted = (len * 2).max(4).min(self.capacity);
+            self.entries
+                .reserve_exact(wanted.saturating_sub(len).max(1));
+        }
+        self.entries.push(Entry {
             key,
             value,
-            hash,
-            id,
-            deadline,
-            visited: AtomicBool::new(false),
-        };
-        self.table.insert_unique(hash, entry, |e| e.hash);
-        if self.capacity != usize::MAX {
-            self.hand.push(hash, id);
+            links: Links::unlinked(),
+        });
+        len as u32
+    }
+
+    fn set_deadline(&mut self, i: u32, deadline: u64) {
+        if deadline == NEVER && self.deadlines.is_empty() {
+            return;
         }
-        evicted
+        if self.deadlines.len() < self.entries.len() {
+            self.deadlines.resize(self.entries.len(), NEVER);
+        }
+        self.deadlines[i as usize] = deadline;
+        self.earliest_deadline = self.earliest_deadline.min(deadline);
+    }
+
+    /// Removes the policy's victim; false if there was none.
+    fn evict_one(&mut self, now: u64, made_room: &mut Inserted) -> bool {
+        let Some(policy) = &mut self.policy else {
+            return false;
+        };
+        let deadlines = &self.deadlines;
+        let dead = |i: u32| deadlines.get(i as usize).is_some_and(|&d| d <= now);
+        let victim = policy.victim(&mut self.entries, dead);
+        match victim {
+            Some(Victim::Expired(i)) => {
+                let hash = self.hasher.hash_one(&self.entries[i as usize].key);
+                self.remove_at(i, hash);
+                made_room.expired += 1;
+            }
+            Some(Victim::Evicted(i)) => {
+                let hash = self.hasher.hash_one(&self.entries[i as usize].key);
+                policy.remember(&mut self.entries, i, hash);
+                self.remove_at(i, hash);
+                made_room.evicted += 1;
+            }
+            None => return false,
+        }
+        true
     }
 
     /// Removes every entry whose deadline is not after `now`; returns how many.
     pub(crate) fn sweep(&mut self, now: u64) -> u64 {
         self.last_sweep = now;
+        self.inserts_since_sweep = 0;
+        if self.deadlines.is_empty() {
+            // No entry has a deadline (the last ones were removed).
+            self.earliest_deadline = NEVER;
+            return 0;
+        }
         if self.earliest_deadline > now {
             return 0;
         }
-        let before = self.table.len();
+        let mut removed = 0;
         let mut earliest = NEVER;
-        self.table.retain(|e| {
-            let live = e.deadline > now;
-            if live {
-                earliest = earliest.min(e.deadline);
+        // Backwards, so the entry moved into a hole was already checked.
+        for i in (0..self.entries.len()).rev() {
+            let deadline = self.deadlines[i];
+            if deadline <= now {
+                let hash = self.hasher.hash_one(&self.entries[i].key);
+                self.remove_at(i as u32, hash);
+                removed += 1;
+            } else {
+                earliest = earliest.min(deadline);
             }
-            live
-        });
+        }
         self.earliest_deadline = earliest;
-        self.hand.compact(&self.table);
-        (before - self.table.len()) as u64
+        self.release_spare_memory();
+        removed
+    }
+
+    /// After a sweep emptied most of the shard, gives memory back so that it
+    /// follows the live entries.
+    fn release_spare_memory(&mut self) {
+        let len = self.entries.len();
+        if self.entries.capacity() > 4 * len + 64 {
+            self.entries.shrink_to(2 * len);
+            self.deadlines.shrink_to(2 * len);
+            let (entries, hasher) = (&self.entries, &self.hasher);
+            self.index
+                .shrink_to(2 * len, |&j| hasher.hash_one(&entries[j as usize].key));
+        }
     }
 
     /// Whether some entry may have expired by `now`.
@@ -185,9 +394,78 @@ impl<K: Eq, V> Shard<K, V> {
     }
 
     pub(crate) fn clear(&mut self) {
-        self.table.clear();
+        self.entries.clear();
+        self.index.clear();
+        self.deadlines.clear();
         self.flights.clear();
-        self.hand.clear();
+        if let Some(policy) = &mut self.policy {
+            policy.clear();
+        }
         self.earliest_deadline = NEVER;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    impl<K: Eq + Hash + std::fmt::Debug, V> Shard<K, V> {
+        /// Panics unless slab, index, deadlines and queues agree.
+        fn check(&mut self) {
+            assert_eq!(self.index.len(), self.entries.len());
+            assert!(self.deadlines.is_empty() || self.deadlines.len() == self.entries.len());
+            for (i, entry) in self.entries.iter().enumerate() {
+                let hash = self.hasher.hash_one(&entry.key);
+                let found = self
+                    .index
+                    .find(hash, |&j| self.entries[j as usize].key == entry.key);
+                assert_eq!(found, Some(&(i as u32)), "{:?}", entry.key);
+            }
+            if let Some(policy) = &self.policy {
+                let mut linked = policy.walk(&mut self.entries);
+                linked.sort_unstable();
+                assert_eq!(linked, (0..self.entries.len() as u32).collect::<Vec<_>>());
+            }
+        }
+    }
+
+    /// Random inserts, hits, removals and sweeps keep every structure
+    /// consistent, and the bound hard.
+    #[test]
+    fn random_operations_keep_the_shard_consistent() {
+        for capacity in [1, 2, 7, 64, usize::MAX] {
+            let mut shard: Shard<u64, u64> = Shard::new(capacity, Hasher::default());
+            let hasher = shard.hasher.clone();
+            let mut x = 0x2545_F491_4F6C_DD1Du64;
+            for step in 0..20_000u64 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let key = x % 200;
+                let hash = hasher.hash_one(key);
+                match x >> 60 {
+                    0..=7 => {
+                        let deadline = if key % 3 == 0 { step + 50 } else { NEVER };
+                        shard.insert(hash, key, key, deadline, step);
+                    }
+                    8..=12 => {
+                        if let Some(found) = shard.find(hash, |k| *k == key) {
+                            found.touch();
+                        }
+                    }
+                    13 | 14 => {
+                        shard.remove(hash, |k| *k == key);
+                    }
+                    _ => {
+                        shard.sweep(step);
+                    }
+                }
+                assert!(shard.len() <= capacity);
+                if step % 97 == 0 {
+                    shard.check();
+                }
+            }
+            shard.check();
+        }
     }
 }

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
@@ -36,7 +37,19 @@ const ALIASES: &[(&str, &str)] = &[
 pub struct Options {
     pub ttl: Option<(Duration, Span)>,
     pub capacity: Option<(u64, Span)>,
-    pub key: Option<Expr>,
+    pub key: Option<Key>,
+    /// `key` was given but rejected: the function is not checked for a
+    /// missing key on top of the error already reported.
+    pub key_rejected: bool,
+    /// The options seen so far, accepted or not, to catch duplicates.
+    seen: Vec<String>,
+}
+
+/// `key = <expr>`.
+pub struct Key {
+    pub expr: Expr,
+    /// The option's name: a bad key type is reported from it to the end.
+    pub name: Span,
 }
 
 impl Options {
@@ -52,6 +65,10 @@ impl Options {
         options
     }
 
+    pub fn key_given(&self) -> bool {
+        self.key.is_some() || self.key_rejected
+    }
+
     fn parse_all(&mut self, input: ParseStream, errors: &Errors) {
         while !input.is_empty() {
             if let Err(e) = self.parse_one(input, errors) {
@@ -63,9 +80,19 @@ impl Options {
             }
             if input.peek(Token![,]) {
                 let _ = input.parse::<Token![,]>();
-            } else {
-                let next: TokenTree = input.fork().parse().expect("input is not empty");
+                continue;
+            }
+            // Another option right after this one is a missing comma; any
+            // other token is junk, skipped up to the next option.
+            let next: TokenTree = input.fork().parse().expect("input is not empty");
+            if input.peek(Ident::peek_any) {
                 errors.at(next.span(), "expected `,` between options");
+            } else {
+                errors.at(
+                    next.span(),
+                    format!("expected `,` between options, found `{next}`"),
+                );
+                skip_to_comma(input);
             }
         }
     }
@@ -73,48 +100,91 @@ impl Options {
     fn parse_one(&mut self, input: ParseStream, errors: &Errors) -> syn::Result<()> {
         if input.peek(Lit) {
             let lit: Lit = input.parse()?;
-            let hint = match &lit {
-                Lit::Str(_) => "options are named: write `ttl = \"1s\"`",
-                Lit::Int(_) => "options are named: write `capacity = 100`",
-                _ => "options are named: `ttl = \"1s\"`, `capacity = 100`, `key = <expr>`",
-            };
-            errors.spanned(&lit, hint);
+            errors.spanned(&lit, positional(&lit));
+            return Ok(());
+        }
+        if !input.peek(Ident::peek_any) {
+            let next: TokenTree = input.parse()?;
+            errors.at(
+                next.span(),
+                format!("expected an option, found `{next}`: {KNOWN_LIST}"),
+            );
+            skip_to_comma(input);
             return Ok(());
         }
         let name = input.call(Ident::parse_any)?;
         let text = name.to_string();
         if !KNOWN.contains(&text.as_str()) {
             errors.at(name.span(), unknown_option(&text));
-            if input.peek(Token![=]) {
-                input.parse::<Token![=]>()?;
-                skip_to_comma(input);
-            }
+            skip_to_comma(input);
             return Ok(());
         }
-        if !input.peek(Token![=]) {
+        let Some(eq) = parse_eq(&name, input, errors)? else {
+            return Ok(());
+        };
+        if input.is_empty() || input.peek(Token![,]) {
             errors.at(
-                name.span(),
-                format!("`{text}` needs a value: {}", example(&text)),
+                eq.span,
+                format!("`{text}` needs a value after `=`: {}", example(&text)),
             );
             return Ok(());
         }
-        input.parse::<Token![=]>()?;
         let value: Expr = input.parse()?;
-        let duplicate = match text.as_str() {
-            "ttl" => self.ttl.is_some(),
-            "capacity" => self.capacity.is_some(),
-            _ => self.key.is_some(),
-        };
-        if duplicate {
+        if self.seen.contains(&text) {
             errors.at(name.span(), format!("`{text}` is given twice; keep one"));
             return Ok(());
         }
+        self.seen.push(text.clone());
         match text.as_str() {
             "ttl" => self.ttl = ttl(&value, errors).map(|d| (d, value.span())),
             "capacity" => self.capacity = capacity(&value, errors).map(|c| (c, value.span())),
-            _ => self.key = key(value, errors),
+            _ => {
+                self.key = key(value, errors).map(|expr| Key {
+                    expr,
+                    name: name.span(),
+                });
+                self.key_rejected = self.key.is_none();
+            }
         }
         Ok(())
+    }
+}
+
+/// The `=` after a known option's name; anything else is reported once.
+fn parse_eq(name: &Ident, input: ParseStream, errors: &Errors) -> syn::Result<Option<Token![=]>> {
+    if input.peek(Token![=]) {
+        return input.parse().map(Some);
+    }
+    let text = name.to_string();
+    if input.is_empty() || input.peek(Token![,]) {
+        errors.at(
+            name.span(),
+            format!("`{text}` needs a value: {}", example(&text)),
+        );
+    } else {
+        let next: TokenTree = input.fork().parse()?;
+        errors.at(
+            next.span(),
+            format!("expected `=` after `{text}`: {}", example(&text)),
+        );
+        skip_to_comma(input);
+    }
+    Ok(None)
+}
+
+const KNOWN_LIST: &str = "the options are `ttl = \"1s\"`, `capacity = 1000` and `key = <expr>`";
+
+/// The hint for a literal given without an option name.
+fn positional(lit: &Lit) -> String {
+    match lit {
+        Lit::Str(s) if duration::parse(&s.value()).is_ok() => {
+            format!("options are named: write `ttl = {}`", lit.to_token_stream())
+        }
+        Lit::Int(i) => format!(
+            "options are named: write `capacity = {0}`, or `ttl = \"{0}s\"` for a time to live",
+            i.base10_digits()
+        ),
+        _ => format!("options are named: {KNOWN_LIST}"),
     }
 }
 
@@ -128,9 +198,9 @@ fn skip_to_comma(input: ParseStream) {
 
 fn example(option: &str) -> &'static str {
     match option {
-        "ttl" => "`ttl = \"1s\"`",
-        "capacity" => "`capacity = 1000`",
-        _ => "`key = <expression over the arguments>`",
+        "ttl" => "write `ttl = \"1s\"`",
+        "capacity" => "write `capacity = 1000`",
+        _ => "write `key = <expression over the arguments>`",
     }
 }
 
@@ -148,10 +218,9 @@ fn unknown_option(name: &str) -> String {
                 .min()
                 .map(|(_, known)| known)
         });
-    let known = "the options are `ttl = \"1s\"`, `capacity = 1000` and `key = <expr>`";
     match suggestion {
-        Some(s) => format!("unknown option `{name}`: did you mean `{s}`? ({known})"),
-        None => format!("unknown option `{name}`: {known}"),
+        Some(s) => format!("unknown option `{name}`: did you mean `{s}`? ({KNOWN_LIST})"),
+        None => format!("unknown option `{name}`: {KNOWN_LIST}"),
     }
 }
 
@@ -184,12 +253,35 @@ fn ttl(value: &Expr, errors: &Errors) -> Option<Duration> {
         Expr::Lit(ExprLit {
             lit: Lit::Int(i), ..
         }) => {
+            // `ttl = 500ms` lexes as the integer 500 with the suffix `ms`.
+            let unit = match i.suffix() {
+                unit if duration::parse(&format!("1{unit}")).is_ok() => unit,
+                _ => "s",
+            };
             errors.spanned(
                 i,
                 format!(
-                    "`ttl` takes a string with a unit: write `ttl = \"{}s\"`",
+                    "`ttl` takes a string with a unit: write `ttl = \"{}{unit}\"`",
                     i.base10_digits()
                 ),
+            );
+            None
+        }
+        Expr::Lit(ExprLit {
+            lit: Lit::Float(f), ..
+        }) => {
+            errors.spanned(
+                f,
+                "`ttl` takes a string with a unit and a whole number: write `ttl = \"1500ms\"` rather than `1.5`",
+            );
+            None
+        }
+        Expr::Unary(ExprUnary {
+            op: UnOp::Neg(_), ..
+        }) => {
+            errors.spanned(
+                value,
+                "`ttl` cannot be negative: write a positive duration, like `ttl = \"1s\"`",
             );
             None
         }
@@ -209,7 +301,7 @@ fn capacity(value: &Expr, errors: &Errors) -> Option<u64> {
                 .to_owned(),
             Ok(n) if usize::try_from(n).is_ok() => return Some(n),
             _ => format!(
-                "`capacity = {}` does not fit in a `usize`",
+                "`capacity = {}` does not fit in a `usize`: a capacity counts entries, write a smaller number",
                 i.base10_digits()
             ),
         },
@@ -222,12 +314,14 @@ fn capacity(value: &Expr, errors: &Errors) -> Option<u64> {
         }) => "`capacity` is a whole number of entries, like `capacity = 1000`".to_owned(),
         Expr::Lit(ExprLit {
             lit: Lit::Str(s), ..
-        }) => {
-            format!(
-                "`capacity` takes an integer, not a string: write `capacity = {}`",
-                s.value().trim()
-            )
-        }
+        }) => match s.value().trim().replace('_', "").parse::<u64>() {
+            Ok(n) if n > 0 => {
+                format!("`capacity` takes an integer, not a string: write `capacity = {n}`")
+            }
+            _ => "`capacity` takes an integer literal, not a string, like `capacity = 1000`"
+                .to_owned(),
+        },
+        Expr::Path(_) => "`capacity` takes an integer literal, like `capacity = 1000`: the attribute is read before constants have values".to_owned(),
         _ => "`capacity` takes an integer literal, like `capacity = 1000`".to_owned(),
     };
     errors.spanned(value, message);

@@ -39,14 +39,14 @@ pub fn parse(text: &str) -> Result<Duration, String> {
             .replace('_', "")
             .parse()
             .map_err(|_| format!("`{text}` is too long a duration: at most 584 years fit"))?;
-        rest = &rest[digits..];
+        rest = rest[digits..].trim_start();
         let unit_len = rest.len() - rest.trim_start_matches(|c: char| c.is_alphabetic()).len();
         let unit = &rest[..unit_len];
         if unit.is_empty() {
             let next = rest.chars().next();
             return Err(match next {
                 Some('.') => {
-                    format!("`ttl` takes whole numbers: write \"1500ms\" rather than \"1.5s\"")
+                    "`ttl` takes whole numbers: write \"1500ms\" rather than \"1.5s\"".to_owned()
                 }
                 _ => format!("`{text}` has a number without a unit: {HINT}"),
             });
@@ -83,6 +83,7 @@ mod tests {
         assert_eq!(parse("10 seconds"), Ok(Duration::from_secs(10)));
         assert_eq!(parse("1_000ms"), Ok(Duration::from_secs(1)));
         assert_eq!(parse("250us"), Ok(Duration::from_micros(250)));
+        assert_eq!(parse(" 2 h 5 min "), Ok(Duration::from_secs(7500)));
     }
 
     #[test]
@@ -103,6 +104,10 @@ mod tests {
             assert!(parse(bad).is_err(), "{bad:?} should be rejected");
         }
         assert!(parse("1x").unwrap_err().contains("unknown unit `x`"));
+        assert!(parse("2 weeks")
+            .unwrap_err()
+            .contains("unknown unit `weeks`"));
+        assert!(parse("30").unwrap_err().contains("without a unit"));
         assert!(parse("0s").unwrap_err().contains("leave `ttl` out"));
     }
 }

@@ -26,8 +26,8 @@ impl Errors {
         self.errors.borrow_mut().push(error);
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.errors.borrow().is_empty()
+    pub fn len(&self) -> usize {
+        self.errors.borrow().len()
     }
 
     /// Every error as `compile_error!` invocations.

@@ -13,59 +13,76 @@
 //! pub fn resolve(host: &str, port: u16) -> io::Result<IpAddr> {
 //!     static __MEMOKIT_SITE: Site = Site::new(&Config { id, name, ttl, capacity });
 //!     let values = (&Kind::<io::Result<IpAddr>>::new()).memokit_values();
-//!     let cache = __MEMOKIT_SITE.cache::<(), (String, u16), io::Result<IpAddr>, _>(values);
-//!     let miss = match cache.lookup((host, &port), values) {
+//!     // Each check is one error at the checked type if it fails.
+//!     let cache = Cacheable::pass(/* Ok type */, CacheableError::pass(/* Err type */,
+//!         &__MEMOKIT_SITE)).cache::<(), _, io::Result<IpAddr>, _>(values);
+//!     let miss = match cache.lookup((KeyBorrow::query(&*host), KeyArg::query(&port)), values) {
 //!         Ok(hit) => return hit,
 //!         Err(miss) => miss,
 //!     };
 //!     cache.compute(miss, values, move || -> io::Result<IpAddr> { body })
 //! }
-//! pub fn resolve_memokit() -> impl for<'a> Control<(&'a str, u16), io::Result<IpAddr>> { .. }
+//! pub fn resolve_memokit() -> CacheRef<io::Result<IpAddr>, impl for<'a> KeyFn<(&'a str, u16)>> { .. }
 //! ```
 //!
+//! The key type, `(String, u16)`, is inferred from the lookup.
 //! Both statics resolve to one cache through the runtime's registry, which
 //! keys them by the id (module path, name and source location).
+//!
+//! A generic function passes its type parameters as the first argument of
+//! `Site::cache`, so each instantiation gets its own cache; the companion
+//! takes the same type parameters and where-clause:
+//!
+//! ```ignore
+//! #[cached]
+//! fn parse<T: FromStr + Clone>(s: &str) -> Option<T> { body }
+//! // in parse:            Site::cache::<fn() -> (T,), String, Option<T>, _>(&SITE, values)
+//! // and its companion:   fn parse_memokit<T: FromStr + Clone>() -> impl ..
+//! ```
+//!
+//! A method (a function with a receiver) resolves with `Site::method_cache`,
+//! also passing `type_name::<Self>()`, so a generic `impl` block has one
+//! cache per `Self`. An `async fn` runs its body as an `async move` block
+//! whose output type an unreachable first `return` fixes:
+//!
+//! ```ignore
+//! cache.compute_async(miss, values, async move {
+//!     if false { let r: Ret = loop {}; return r; }
+//!     body
+//! }).await
+//! ```
 
-use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
-use syn::{ItemFn, Lifetime, ReturnType, Type};
+use syn::{Lifetime, ReturnType, Type};
 
 use crate::attr::Options;
 use crate::errors::Errors;
+use crate::fallback;
 use crate::func::{Arg, Func};
 use crate::validate;
 
 pub fn cached(args: TokenStream, item: TokenStream) -> TokenStream {
     let errors = Errors::default();
     let options = Options::parse(args, &errors);
-    let func = Func::parse(item.clone(), &errors);
-    if let Some(func) = &func {
-        validate::check(&options, func, &errors);
-    }
-    match func {
-        Some(func) if errors.is_empty() => Expansion::new(&options, &func).emit(),
-        _ => fallback(item, errors),
-    }
-}
-
-/// The user's item unchanged (less any second `#[cached]`) beside the
-/// errors, so nothing else fails and IDEs keep working.
-fn fallback(item: TokenStream, errors: Errors) -> TokenStream {
+    let Some(func) = Func::parse(item.clone(), &errors) else {
+        let errors = errors.into_compile_errors();
+        return quote!(#errors #item);
+    };
+    let expandable = validate::check(&options, &func, &errors);
+    let expansion = Expansion::new(&options, &func);
+    // Rejected options are left out and the rest expanded, so later type
+    // errors are reported too; a function that cannot be cached is emitted
+    // as written. Either way `f` and `f_memokit` exist for their callers.
+    let code = if expandable {
+        expansion.emit()
+    } else {
+        fallback::emit(&func, &expansion.ret)
+    };
     let errors = errors.into_compile_errors();
-    match syn::parse2::<ItemFn>(item.clone()) {
-        Ok(mut f) => {
-            f.attrs.retain(|a| {
-                !a.path()
-                    .segments
-                    .last()
-                    .is_some_and(|s| s.ident == "cached")
-            });
-            quote!(#errors #f)
-        }
-        Err(_) => quote!(#errors #item),
-    }
+    quote!(#errors #code)
 }
 
 struct Expansion<'a> {
@@ -129,38 +146,66 @@ impl<'a> Expansion<'a> {
         let cache = mixed("__memokit_cache");
         let config = self.config();
         let ret = &self.ret;
-        let key = self.key_type();
-        let values_of = quote_spanned! {ret.span()=>
-            (&::memokit::__private::Kind::<#ret>::new()).memokit_values()
+        let checked_site = checked_value(ret, quote!(&#site));
+        let instance = self.instance_type();
+        // A type parameter that is not `'static` cannot tell instantiations
+        // apart; the compiler's error then points at the first parameter.
+        let span = self
+            .func
+            .sig
+            .generics
+            .type_params()
+            .next()
+            .map_or_else(Span::call_site, |p| p.ident.span());
+        let resolve = match &self.func.receiver {
+            Some(_) => quote_spanned! {span=>
+                #checked_site.method_cache::<#instance, _, #ret, _>(
+                    ::core::any::type_name::<Self>(), #values,
+                )
+            },
+            None => quote_spanned! {span=>
+                #checked_site.cache::<#instance, _, #ret, _>(#values)
+            },
         };
         quote! {
             static #site: ::memokit::__private::Site = ::memokit::__private::Site::new(#config);
             #[allow(unused_imports)]
             use ::memokit::__private::{PlainKind as _, ResultKind as _};
-            let #values = #values_of;
-            let #cache = #site.cache::<(), #key, #ret, _>(#values);
+            let #values = (&::memokit::__private::Kind::<#ret>::new()).memokit_values();
+            let #cache = #resolve;
         }
     }
 
-    /// The owned key type, or `_` when `key = ...` decides it.
-    fn key_type(&self) -> TokenStream {
-        if self.options.key.is_some() {
-            return quote!(_);
-        }
-        let parts: Vec<TokenStream> = self.func.args.iter().map(key_part).collect();
-        match parts.as_slice() {
-            [one] => one.clone(),
-            _ => quote!((#(#parts,)*)),
+    /// `fn() -> (T, U,)` of the type parameters, so each instantiation of a
+    /// generic function gets its own cache; `()` when there are none.
+    fn instance_type(&self) -> TokenStream {
+        let params: Vec<&Ident> = self
+            .func
+            .sig
+            .generics
+            .type_params()
+            .map(|p| &p.ident)
+            .collect();
+        if params.is_empty() {
+            quote!(())
+        } else {
+            quote!(fn() -> (#(#params,)*))
         }
     }
 
     /// The borrowed form of the key, built from the arguments.
     fn query(&self) -> TokenStream {
-        if self.options.key.is_some() {
-            let key = mixed("__memokit_key");
-            return quote!(&#key);
+        if let Some(key) = &self.options.key {
+            let expr = key.expr.to_token_stream();
+            return checked_key(&expr, key.name, self.func.name().span());
         }
-        let parts: Vec<TokenStream> = self.func.args.iter().map(query_part).collect();
+        let after = self.func.sig.paren_token.span.close();
+        let parts: Vec<TokenStream> = self
+            .func
+            .args
+            .iter()
+            .map(|arg| query_part(arg, after))
+            .collect();
         match parts.as_slice() {
             [] => quote!(&()),
             [one] => one.clone(),
@@ -174,7 +219,6 @@ impl<'a> Expansion<'a> {
             inner_attrs,
             vis,
             sig,
-            block,
             args,
             ..
         } = self.func;
@@ -183,37 +227,151 @@ impl<'a> Expansion<'a> {
         let cache = mixed("__memokit_cache");
         let miss = mixed("__memokit_miss");
         let hit = mixed("__memokit_hit");
-        let key_let = self.options.key.as_ref().map(|expr| {
-            let key = mixed("__memokit_key");
-            let checked = quote_spanned!(expr.span()=> ::memokit::__private::key(#expr));
-            quote!(let #key = #checked;)
-        });
+        let key_let = self
+            .options
+            .key
+            .as_ref()
+            .map(|key| key_binding(&key.expr.to_token_stream()));
         let query = self.query();
-        let ret = &self.ret;
-        let rebinds = args.iter().filter_map(|Arg { name, pattern, .. }| {
-            pattern.as_ref().map(|pat| quote!(let #pat = #name;))
-        });
+        let rebinds: Vec<TokenStream> = args
+            .iter()
+            .filter_map(|Arg { name, pattern, .. }| {
+                pattern.as_ref().map(|pat| quote!(let #pat = #name;))
+            })
+            .collect();
+        // A `key` may name what a pattern binds, so patterns are bound
+        // before it; without one, the lookup borrows the whole arguments.
+        let (early, late) = match key_let {
+            Some(_) => (rebinds.as_slice(), &[][..]),
+            None => (&[][..], rebinds.as_slice()),
+        };
+        let compute = self.compute(quote!(#(#late)*));
         quote! {
             #(#outer_attrs)*
             #vis #sig {
                 #(#inner_attrs)*
                 #prelude
+                #(#early)*
                 #key_let
                 let #miss = match #cache.lookup(#query, #values) {
                     ::core::result::Result::Ok(#hit) => return #hit,
                     ::core::result::Result::Err(#miss) => #miss,
                 };
-                #cache.compute(#miss, #values, move || -> #ret {
-                    #(#rebinds)*
-                    #block
-                })
+                #compute
             }
         }
+    }
+    /// Runs the body on a miss: as a closure, or for an `async fn` as an
+    /// `async move` block, where `return` and `?` work as in the body.
+    fn compute(&self, rebinds: TokenStream) -> TokenStream {
+        let values = mixed("__memokit_values");
+        let cache = mixed("__memokit_cache");
+        let miss = mixed("__memokit_miss");
+        let ret = &self.ret;
+        if self.func.sig.asyncness.is_some() {
+            // An async block cannot declare its output type; a first
+            // `return` of the declared type fixes it, so `?` infers and a
+            // wrong `return` is reported at the user's token.
+            let fake = Ident::new(
+                "__memokit_return",
+                Span::mixed_site().located_at(ret.span()),
+            );
+            let typed = quote_spanned! {ret.span()=>
+                #[allow(
+                    unknown_lints, unreachable_code, clippy::diverging_sub_expression,
+                    clippy::empty_loop, clippy::let_unit_value, clippy::needless_return
+                )]
+                if false {
+                    let #fake: #ret = loop {};
+                    return #fake;
+                }
+            };
+            let body = self.body(quote!(#typed #rebinds));
+            quote! {
+                #cache.compute_async(#miss, #values, async move #body).await
+            }
+        } else {
+            let body = self.body(rebinds);
+            quote! {
+                #cache.compute(#miss, #values, move || -> #ret #body)
+            }
+        }
+    }
+
+    /// The user's block with the argument patterns rebound at its top, in
+    /// the user's braces (so a missing tail expression is reported there,
+    /// and `unused_braces` has no extra pair to flag).
+    fn body(&self, rebinds: TokenStream) -> Group {
+        let block = &self.func.block;
+        let stmts = &block.stmts;
+        let mut body = Group::new(Delimiter::Brace, quote!(#rebinds #(#stmts)*));
+        body.set_span(block.brace_token.span.join());
+        body
     }
 
     /// `<name>_memokit()`: the control API, reachable wherever the function is.
     fn companion_fn(&self) -> TokenStream {
         let func = self.func;
+        let prelude = self.prelude();
+        let cache = mixed("__memokit_cache");
+        let self_name = Ident::new("__memokit_self", Span::call_site());
+        let Companion {
+            header,
+            pattern,
+            closure_type,
+        } = Companion::new(
+            func,
+            &self.ret,
+            &self_name,
+            self.options.key.is_some(),
+            |types| types,
+        );
+        let body = match &self.options.key {
+            Some(key) => {
+                let expr = replace_self(key.expr.to_token_stream(), &self_name);
+                let binding = key_binding(&expr);
+                let query = checked_key(&expr, key.name, func.name().span());
+                quote! {{
+                    #binding
+                    ::memokit::__private::Lookup::to_key(&#query)
+                }}
+            }
+            None => {
+                let query = self.query();
+                quote!(::memokit::__private::Lookup::to_key(&#query))
+            }
+        };
+        let control = checked_value(
+            &self.ret,
+            quote!(::memokit::__private::CacheRef::new(#cache, move |#pattern: #closure_type| #body)),
+        );
+        quote! {
+            #header {
+                #prelude
+                #control
+            }
+        }
+    }
+}
+
+/// The signature of `<name>_memokit()` and the argument pattern and type of
+/// the closure inside that turns arguments into a key.
+pub(crate) struct Companion {
+    pub header: TokenStream,
+    pattern: TokenStream,
+    pub closure_type: TokenStream,
+}
+
+impl Companion {
+    /// `adjust` rewrites the argument types and the return type (last)
+    /// before they are written into the signature.
+    pub fn new(
+        func: &Func,
+        ret: &Type,
+        self_name: &Ident,
+        key_given: bool,
+        adjust: impl FnOnce(Vec<Type>) -> Vec<Type>,
+    ) -> Companion {
         let name = func.name();
         let companion = format_ident!("{}_memokit", name);
         let vis = &func.vis;
@@ -222,11 +380,6 @@ impl<'a> Expansion<'a> {
             " Control of the cache of `{name}`: clear it, invalidate, insert or peek the entry \
              for given arguments, count its entries, read its statistics. Generated by `#[cached]`."
         );
-        let prelude = self.prelude();
-        let cache = mixed("__memokit_cache");
-        let ret = &self.ret;
-
-        let self_name = Ident::new("__memokit_self", Span::call_site());
         let mut names: Vec<TokenStream> = Vec::new();
         let mut types: Vec<Type> = Vec::new();
         if func.receiver.is_some() {
@@ -234,9 +387,17 @@ impl<'a> Expansion<'a> {
             types.push(syn::parse_quote!(&Self));
         }
         for arg in &func.args {
-            names.push(arg.name.to_token_stream());
+            // With `key = ...` the closure binds the argument patterns,
+            // which the key may name.
+            match (&arg.pattern, key_given) {
+                (Some(pattern), true) => names.push(pattern.to_token_stream()),
+                _ => names.push(arg.name.to_token_stream()),
+            }
             types.push((*arg.ty).clone());
         }
+        types.push(ret.clone());
+        let mut types = adjust(types);
+        let ret = types.pop().expect("the return type was pushed last");
         let (lifetimes, named_types) = name_elided_lifetimes(&func.sig.generics, types.clone());
         let types = elide_lifetimes(&func.sig.generics, types);
         let (pattern, closure_type, args_type) = match (names.as_slice(), types.as_slice()) {
@@ -248,48 +409,133 @@ impl<'a> Expansion<'a> {
             ),
         };
         let for_lifetimes = (!lifetimes.is_empty()).then(|| quote!(for<#(#lifetimes),*>));
-        let body = match &self.options.key {
-            Some(expr) => replace_self(expr.to_token_stream(), &self_name),
-            None => {
-                let key = self.key_type();
-                let query = self.query();
-                quote!(::memokit::__private::Lookup::<#key>::to_key(&#query))
-            }
-        };
-        quote! {
+        let generics = type_generics(&func.sig.generics);
+        let (generics, _, where_clause) = generics.split_for_impl();
+        let header = quote! {
             #(#cfgs)*
             #[doc = #doc]
-            #[allow(dead_code)]
-            #vis fn #companion() -> impl #for_lifetimes ::memokit::Control<#args_type, #ret> {
-                #prelude
-                ::memokit::__private::CacheRef::new(#cache, move |#pattern: #closure_type| #body)
-            }
+            #[allow(dead_code, unused_variables)]
+            #vis fn #companion #generics() -> ::memokit::CacheRef<#ret, impl #for_lifetimes ::memokit::__private::KeyFn<#args_type>>
+            #where_clause
+        };
+        Companion {
+            header,
+            pattern,
+            closure_type,
         }
     }
 }
 
-fn key_part(arg: &Arg) -> TokenStream {
-    match arg.referent() {
-        Some(x) => quote_spanned!(arg.ty.span()=> <#x as ::memokit::__private::KeyRef>::Key),
-        None => {
-            let ty = &arg.ty;
-            quote_spanned!(ty.span()=> <#ty as ::memokit::__private::CacheKey>::Key)
-        }
+// The checks of argument, key and return types are calls spanned over what
+// they check, so a failed check is reported under it, and only there.
+// An argument or key check is `check(&x)`:
+// - `&` carries the span of the range's end and `x` that of its start, so
+//   rustc's span for `&x`, the one it reports, covers the range;
+// - the parentheses carry a span after the range, so the call's span is not
+//   that of `&x`: rustc then finds `&x` as the expression to blame, and does
+//   not suggest borrowing it (`&T` passes a check that ignores lifetimes,
+//   but would not pass the cache);
+// - `check` spans the range too, so rustc adds no second label for it.
+// Names keep the user's hygiene: with `Span::mixed_site()` rustc would
+// report the attribute instead.
+
+/// The name the value of `key = <expr>` is bound to, by reference.
+fn key_name(expr: &TokenStream) -> Ident {
+    let (_, last) = span_range(expr);
+    Ident::new("__memokit_key", last)
+}
+
+/// The value of `key = <expr>`, as the lookup borrows it, checked to be
+/// usable as a key: a type that is not is one error at `key = <expr>`.
+/// `option` is the span of the option's name, `after` one that follows.
+fn checked_key(expr: &TokenStream, option: Span, after: Span) -> TokenStream {
+    let (_, last) = span_range(expr);
+    let key = Ident::new("__memokit_key", last.located_at(option));
+    let query = quote_spanned!(option=> *(&::memokit::__private::KeyProbe(#key)).memokit_query());
+    check_call("KeyExpr", query, option, last, after)
+}
+
+/// `key = <expr>` evaluated once, by reference, so `key = name` does not
+/// move an argument the body uses.
+fn key_binding(expr: &TokenStream) -> TokenStream {
+    let key = key_name(expr);
+    quote! {
+        #[allow(unused_imports)]
+        use ::memokit::__private::{BorrowedKey as _, OwnedKey as _};
+        let #key = &(#expr);
     }
 }
 
-fn query_part(arg: &Arg) -> TokenStream {
+/// One argument as the lookup borrows it, checked to be usable as part of a
+/// key: a type that is not is one error at the argument.
+fn query_part(arg: &Arg, after: Span) -> TokenStream {
+    let (_, last) = span_range(&arg.ty);
     let name = &arg.name;
+    let start = name.span();
     match arg.referent() {
-        Some(_) => quote!(#name),
-        None => quote!(&#name),
+        Some(_) => check_call(
+            "KeyBorrow",
+            quote_spanned!(start=> *#name),
+            start,
+            last,
+            after,
+        ),
+        None => check_call("KeyArg", quote!(#name), start, last, after),
     }
+}
+
+/// `::memokit::__private::<check>::query(&<value>)`, spanned as the comment
+/// above says.
+fn check_call(check: &str, value: TokenStream, start: Span, end: Span, after: Span) -> TokenStream {
+    let path = spanned_path(check, start, end);
+    let borrow = quote_spanned!(end=> &);
+    let mut args = Group::new(Delimiter::Parenthesis, quote!(#borrow #value));
+    args.set_span(after);
+    quote!(#path #args)
+}
+
+/// `value` once the return type `ret` is checked to be cacheable: if it is
+/// not, that is one error at `ret`, and `value`'s type is left unknown so
+/// no code using it reports the same problem again.
+fn checked_value(ret: &Type, value: TokenStream) -> TokenStream {
+    let (first, last) = span_range(ret);
+    let kind = quote_spanned!(first=> (&::memokit::__private::Kind::<#ret>::new()));
+    let (stored, error) = (quote_spanned!(last=> 0), quote_spanned!(last=> 1));
+    let cacheable = spanned_path("Cacheable", first, last);
+    let cacheable_error = spanned_path("CacheableError", first, last);
+    quote_spanned! {first=>
+        #cacheable(
+            &#kind.memokit_parts().#stored,
+            #cacheable_error(&#kind.memokit_parts().#error, #value),
+        )
+    }
+}
+
+/// `::memokit::__private::<check>::pass` or `::query`, from `first` to `last`.
+fn spanned_path(check: &str, first: Span, last: Span) -> TokenStream {
+    let method = if check.starts_with("Cacheable") {
+        "pass"
+    } else {
+        "query"
+    };
+    let check = Ident::new(check, first);
+    let method = Ident::new(method, last);
+    quote_spanned!(first=> ::memokit::__private::#check::#method)
+}
+
+/// The spans of the first and last tokens of `tokens`: generated code
+/// spanning from one to the other is reported under all of `tokens`.
+fn span_range(tokens: &impl ToTokens) -> (Span, Span) {
+    let mut iter = tokens.to_token_stream().into_iter();
+    let first = iter.next().map_or_else(Span::call_site, |t| t.span());
+    let last = iter.last().map_or(first, |t| t.span());
+    (first, last)
 }
 
 /// Gives every elided lifetime in `types` a name, so the companion's return
-/// type can quantify over them (`for<'m0> Control<&'m0 str, V>`), together
+/// type can quantify over them (`for<'m0> KeyFn<&'m0 str>`), together
 /// with the function's own lifetime parameters.
-fn name_elided_lifetimes(
+pub(crate) fn name_elided_lifetimes(
     generics: &syn::Generics,
     mut types: Vec<Type>,
 ) -> (Vec<Lifetime>, Vec<Type>) {
@@ -323,6 +569,66 @@ fn name_elided_lifetimes(
     let mut lifetimes: Vec<Lifetime> = generics.lifetimes().map(|l| l.lifetime.clone()).collect();
     lifetimes.extend(namer.named);
     (lifetimes, types)
+}
+
+/// The function's generics less its lifetime parameters, which the
+/// companion quantifies over in its return type instead (`for<'a>`): its
+/// type parameters, with the bounds and predicates that do not mention
+/// those lifetimes.
+fn type_generics(generics: &syn::Generics) -> syn::Generics {
+    let lifetimes: Vec<&Lifetime> = generics.lifetimes().map(|l| &l.lifetime).collect();
+    let free = |tokens: &dyn ToTokens| !mentions_any(tokens, &lifetimes);
+    let mut out = generics.clone();
+    out.params = generics
+        .params
+        .iter()
+        .filter(|p| !matches!(p, syn::GenericParam::Lifetime(_)))
+        .cloned()
+        .map(|mut p| {
+            if let syn::GenericParam::Type(t) = &mut p {
+                t.bounds = t.bounds.iter().filter(|b| free(*b)).cloned().collect();
+            }
+            p
+        })
+        .collect();
+    if let Some(clause) = &mut out.where_clause {
+        clause.predicates = clause
+            .predicates
+            .iter()
+            .filter_map(|pred| match pred {
+                syn::WherePredicate::Type(t) if free(&t.bounded_ty) => {
+                    let mut t = t.clone();
+                    t.bounds = t.bounds.iter().filter(|b| free(*b)).cloned().collect();
+                    (!t.bounds.is_empty()).then_some(syn::WherePredicate::Type(t))
+                }
+                syn::WherePredicate::Lifetime(_) | syn::WherePredicate::Type(_) => None,
+                other => Some(other.clone()),
+            })
+            .collect();
+    }
+    out
+}
+
+/// Whether `tokens` name one of `lifetimes`.
+fn mentions_any(tokens: &dyn ToTokens, lifetimes: &[&Lifetime]) -> bool {
+    fn walk(stream: TokenStream, lifetimes: &[&Lifetime]) -> bool {
+        let mut tokens = stream.into_iter().peekable();
+        while let Some(tt) = tokens.next() {
+            match tt {
+                TokenTree::Punct(p) if p.as_char() == '\'' => {
+                    if let Some(TokenTree::Ident(i)) = tokens.peek() {
+                        if lifetimes.iter().any(|l| l.ident == *i) {
+                            return true;
+                        }
+                    }
+                }
+                TokenTree::Group(g) if walk(g.stream(), lifetimes) => return true,
+                _ => {}
+            }
+        }
+        false
+    }
+    !lifetimes.is_empty() && walk(tokens.to_token_stream(), lifetimes)
 }
 
 /// The closure in the companion cannot name the function's lifetime

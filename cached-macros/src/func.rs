@@ -12,6 +12,8 @@ use crate::errors::Errors;
 
 pub struct Func {
     pub outer_attrs: Vec<Attribute>,
+    /// Further `#[cached]` attributes, taken out of `outer_attrs`.
+    pub repeated: Vec<Attribute>,
     pub inner_attrs: Vec<Attribute>,
     pub vis: Visibility,
     /// The signature as emitted: argument patterns replaced by names.
@@ -53,10 +55,11 @@ impl Func {
     }
 
     fn from_item(f: ItemFn) -> Func {
-        let (inner_attrs, outer_attrs) = f
+        let (inner_attrs, outer_attrs): (Vec<_>, Vec<_>) = f
             .attrs
             .into_iter()
             .partition(|a| matches!(a.style, AttrStyle::Inner(_)));
+        let (repeated, outer_attrs) = outer_attrs.into_iter().partition(is_cached);
         let mut sig = f.sig;
         let mut receiver = None;
         let mut args = Vec::new();
@@ -96,6 +99,7 @@ impl Func {
         }
         Func {
             outer_attrs,
+            repeated,
             inner_attrs,
             vis: f.vis,
             sig,
@@ -108,6 +112,13 @@ impl Func {
     pub fn name(&self) -> &Ident {
         &self.sig.ident
     }
+}
+
+fn is_cached(attr: &Attribute) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "cached")
 }
 
 /// A targeted error for items that are not functions with a body.

@@ -1,14 +1,15 @@
 //! The `#[cached]` attribute of [memokit](https://docs.rs/memokit).
 //!
 //! Use it through the `memokit` crate, which documents it; this crate is
-//! only the compiler plugin: [`attr`] parses the options, [`func`] models the
-//! function, [`validate`] checks both and collects every error, [`expand`]
+//! only the compiler plugin: `attr` parses the options, `func` models the
+//! function, `validate` checks both and collects every error, `expand`
 //! writes the code.
 
 mod attr;
 mod duration;
 mod errors;
 mod expand;
+mod fallback;
 mod func;
 mod validate;
 

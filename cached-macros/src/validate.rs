@@ -1,18 +1,31 @@
 //! Every check of the attribute against the function, in one place. Each
 //! problem records one error under the token that causes it.
 
+use proc_macro2::{TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::visit::{self, Visit};
-use syn::{GenericParam, ReturnType, Type, TypeImplTrait, TypeReference};
+use syn::{Expr, GenericParam, ReturnType, Type, TypeImplTrait, TypeReference};
 
 use crate::attr::Options;
 use crate::errors::Errors;
 use crate::func::Func;
 
-pub fn check(options: &Options, func: &Func, errors: &Errors) {
+/// Records every problem of `func` under `options`. Returns whether the
+/// function can still be expanded: rejected options are simply left out,
+/// but a function that cannot be cached as written is emitted unchanged.
+pub fn check(options: &Options, func: &Func, errors: &Errors) -> bool {
+    for again in &func.repeated {
+        errors.spanned(again, "#[cached] is applied twice: remove one");
+    }
+    let before = errors.len();
     check_shape(func, errors);
     check_receiver(options, func, errors);
     check_args(options, func, errors);
+    if let Some(key) = &options.key {
+        check_key(&key.expr, func, errors);
+    }
     check_return(func, errors);
+    errors.len() == before && !options.key_rejected
 }
 
 fn check_shape(func: &Func, errors: &Errors) {
@@ -23,32 +36,17 @@ fn check_shape(func: &Func, errors: &Errors) {
             "#[cached] cannot apply to a `const fn`: its cache lives at run time; remove `const`",
         );
     }
-    if let Some(a) = &sig.asyncness {
-        errors.spanned(a, "#[cached] does not support `async fn` yet");
-    }
     if let Some(v) = &sig.variadic {
         errors.spanned(v, "#[cached] cannot key a variadic function");
     }
     for param in &sig.generics.params {
         match param {
-            GenericParam::Lifetime(_) => {}
-            GenericParam::Type(t) => errors.spanned(
-                &t.ident,
-                "#[cached] does not support generic functions yet: write one function per type",
-            ),
+            GenericParam::Lifetime(_) | GenericParam::Type(_) => {}
             GenericParam::Const(c) => errors.spanned(
                 &c.ident,
                 "#[cached] does not support const generics: take the value as an argument",
             ),
         }
-    }
-    if let Some(again) = func.outer_attrs.iter().find(|a| {
-        a.path()
-            .segments
-            .last()
-            .is_some_and(|s| s.ident == "cached")
-    }) {
-        errors.spanned(again, "#[cached] is applied twice: remove one");
     }
 }
 
@@ -59,11 +57,11 @@ fn check_receiver(options: &Options, func: &Func, errors: &Errors) {
     if receiver.colon_token.is_some() {
         errors.spanned(
             receiver,
-            "#[cached] methods take `&self`; a typed receiver like `self: Arc<Self>` is not supported",
+            "#[cached] methods take `&self`: a typed receiver like `self: Arc<Self>` is not supported; write `&self`",
         );
     } else if receiver.reference.is_none() {
         errors.spanned(
-            &receiver.self_token,
+            receiver.self_token,
             "#[cached] cannot cache a method taking `self` by value: take `&self` and add `key = ...`",
         );
     } else if receiver.mutability.is_some() {
@@ -71,9 +69,9 @@ fn check_receiver(options: &Options, func: &Func, errors: &Errors) {
             receiver,
             "#[cached] cannot cache a `&mut self` method: a hit would skip its mutation; take `&self`",
         );
-    } else if options.key.is_none() {
+    } else if !options.key_given() {
         errors.spanned(
-            &receiver.self_token,
+            receiver.self_token,
             "a `&self` method needs `key = ...` saying what identifies a call, e.g. `key = (self.id, page)`",
         );
     }
@@ -92,22 +90,98 @@ fn check_args(options: &Options, func: &Func, errors: &Errors) {
             );
             continue;
         }
-        if options.key.is_some() {
-            continue;
-        }
+        // What the key stores: `X::Owned` of `&X`, else the type itself.
+        let stored = arg.referent().unwrap_or(&arg.ty);
         let mut finder = Finder::default();
-        finder.visit_type(&arg.ty);
+        finder.visit_type(stored);
+        // Even with `key = ...` the argument's type is named in the
+        // companion's signature, where `impl Trait` cannot stand.
         if let Some(impl_trait) = finder.impl_trait {
             errors.spanned(
                 impl_trait,
-                "an `impl Trait` argument cannot be a cache key: take a concrete type, or add `key = ...`",
+                "#[cached] cannot take an `impl Trait` argument: name its type with a type parameter, `fn f<T: Trait>(x: T)`, or take `&dyn Trait` and add `key = ...`",
             );
-        } else if let Some(dyn_trait) = finder.dyn_trait {
+            continue;
+        }
+        if options.key_given() {
+            continue;
+        }
+        if let Some(dyn_trait) = finder.dyn_trait {
             errors.spanned(
                 dyn_trait,
                 "a `dyn Trait` argument cannot be a cache key: take a concrete type, or add `key = ...`",
             );
+        } else if let Some(borrow) = finder.borrow {
+            errors.spanned(
+                borrow,
+                "this argument holds a borrow, but the cache key outlives the call: take an owned type (`String`, `Vec<T>`), or add `key = ...`",
+            );
         }
+    }
+}
+
+/// Methods that return a borrow of their receiver.
+const BORROWING_METHODS: &[&str] = &[
+    "as_str",
+    "as_ref",
+    "as_slice",
+    "as_bytes",
+    "as_path",
+    "as_os_str",
+    "borrow",
+    "deref",
+    "trim",
+];
+
+fn check_key(key: &Expr, func: &Func, errors: &Errors) {
+    if func.receiver.is_none() {
+        if let Some(self_token) = find_self(key.to_token_stream()) {
+            errors.spanned(
+                self_token,
+                "`key` uses `self`, but this function takes no `self`: build the key from its arguments",
+            );
+            return;
+        }
+    }
+    // A borrowed key as a whole is stored as its owned form; a borrow
+    // inside a tuple would be stored as a borrow.
+    if let Some(borrow) = borrow_in_tuple(key, func, false) {
+        errors.spanned(
+            borrow,
+            "the cache key outlives the call, so a part of it cannot be a borrow: make this part owned, e.g. `name.to_owned()`",
+        );
+    }
+}
+
+fn find_self(tokens: TokenStream) -> Option<TokenTree> {
+    tokens.into_iter().find_map(|tt| match tt {
+        TokenTree::Ident(ref i) if i == "self" => Some(tt),
+        TokenTree::Group(g) => find_self(g.stream()),
+        _ => None,
+    })
+}
+
+/// A part of a tuple key that is plainly a borrow: `&name`,
+/// `name.as_str()`, or an argument taken by reference.
+fn borrow_in_tuple<'a>(key: &'a Expr, func: &Func, in_tuple: bool) -> Option<&'a Expr> {
+    match key {
+        Expr::Tuple(tuple) => tuple
+            .elems
+            .iter()
+            .find_map(|e| borrow_in_tuple(e, func, true)),
+        Expr::Paren(paren) => borrow_in_tuple(&paren.expr, func, in_tuple),
+        Expr::Group(group) => borrow_in_tuple(&group.expr, func, in_tuple),
+        _ if !in_tuple => None,
+        Expr::Reference(_) => Some(key),
+        Expr::MethodCall(call) => BORROWING_METHODS
+            .contains(&call.method.to_string().as_str())
+            .then_some(key),
+        Expr::Path(path) => {
+            let name = path.path.get_ident()?;
+            let arg = func.args.iter().find(|a| a.name == *name)?;
+            matches!(*arg.ty, Type::Reference(_)).then_some(key)
+        }
+        _ => None,
     }
 }
 
@@ -115,12 +189,19 @@ fn check_return(func: &Func, errors: &Errors) {
     let ReturnType::Type(_, ty) = &func.sig.output else {
         return;
     };
+    if let Type::Never(never) = &**ty {
+        errors.spanned(
+            never,
+            "#[cached] cannot cache a function that never returns: remove #[cached]",
+        );
+        return;
+    }
     let mut finder = Finder::default();
     finder.visit_type(ty);
     if let Some(impl_trait) = finder.impl_trait {
         errors.spanned(
             impl_trait,
-            "#[cached] cannot store an `impl Trait` return value: name the type, or return `Box<dyn Trait>`/`Arc<dyn Trait>`",
+            "#[cached] cannot store an `impl Trait` return value: name the type, or return `Arc<dyn Trait + Send + Sync>`",
         );
     } else if let Some(borrow) = finder.borrow {
         errors.spanned(
@@ -155,6 +236,9 @@ impl<'a> Visit<'a> for Finder<'a> {
         }
         visit::visit_type_reference(self, r);
     }
+
+    /// A function pointer owns nothing: `fn(&str) -> usize` is `'static`.
+    fn visit_type_bare_fn(&mut self, _: &'a syn::TypeBareFn) {}
 
     fn visit_lifetime(&mut self, l: &'a syn::Lifetime) {
         if l.ident != "static" && self.borrow.is_none() {

@@ -1,1 +1,6 @@
-//! Shared helpers for the comparison benchmarks and reports.
+//! Shared helpers for the comparison benchmarks and reports: the real cache
+//! traces, a synthetic workload, and reference LRU and ARC simulations.
+
+pub mod reference;
+pub mod trace;
+pub mod workload;

@@ -1,0 +1,200 @@
+//! Single-flight for `async fn`: a waiting task yields instead of blocking
+//! its thread, on any executor.
+//!
+//! A [`Flight`] keeps a list of wakers beside its condition variable; the
+//! leader's [`Flight::finish`] wakes every registered task. Waking all of
+//! them (not one) means a waiter that is dropped after being woken cannot
+//! swallow the wake-up the others need. The leader's future holds the
+//! cache's `Leader` guard, so dropping it mid-way (cancellation) or a panic
+//! in it ends the flight with nothing stored, and the woken waiters retry.
+//!
+//! Same-key recursion cannot be recognised by thread: tasks move between
+//! threads and share them. Instead, while a leader polls its computation it
+//! marks its flight as "being polled on this thread"; a call that would wait
+//! on a flight marked so is waiting on the very computation that polls it,
+//! and panics instead of hanging.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::{pin, Pin};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+use parking_lot::Mutex;
+
+use crate::flight::{Flight, Joined};
+
+/// The tasks waiting for one flight.
+#[derive(Default)]
+pub(crate) struct Wakers {
+    list: Mutex<WakerList>,
+}
+
+#[derive(Default)]
+struct WakerList {
+    /// Set by [`Wakers::wake_all`]; no waker is registered after it.
+    woken: bool,
+    slots: Vec<Option<Waker>>,
+    free: Vec<usize>,
+}
+
+impl Wakers {
+    /// Registers the waker of the waiter owning `slot`, or refreshes it.
+    fn register(&self, slot: &mut Option<usize>, waker: &Waker) {
+        let mut list = self.list.lock();
+        if list.woken {
+            return;
+        }
+        match *slot {
+            Some(i) => match &mut list.slots[i] {
+                Some(old) if old.will_wake(waker) => {}
+                old => *old = Some(waker.clone()),
+            },
+            None => {
+                let waker = Some(waker.clone());
+                let i = match list.free.pop() {
+                    Some(i) => {
+                        list.slots[i] = waker;
+                        i
+                    }
+                    None => {
+                        list.slots.push(waker);
+                        list.slots.len() - 1
+                    }
+                };
+                *slot = Some(i);
+            }
+        }
+    }
+
+    /// Forgets the waker of a waiter that stops waiting.
+    fn remove(&self, slot: usize) {
+        let mut list = self.list.lock();
+        if !list.woken {
+            list.slots[slot] = None;
+            list.free.push(slot);
+        }
+    }
+
+    /// Wakes every registered task, outside the lock.
+    pub(crate) fn wake_all(&self) {
+        let slots = {
+            let mut list = self.list.lock();
+            list.woken = true;
+            std::mem::take(&mut list.slots)
+        };
+        for waker in slots.into_iter().flatten() {
+            waker.wake();
+        }
+    }
+}
+
+/// A task waiting for a flight's outcome.
+pub(crate) struct Join<V> {
+    flight: Arc<Flight<V>>,
+    slot: Option<usize>,
+    clone: fn(&V) -> V,
+}
+
+impl<V> Join<V> {
+    /// Waits for `flight`, taking a stored value with `clone`.
+    ///
+    /// # Panics
+    /// If `flight` is the computation that is polling this very call: the
+    /// function awaited itself with the same arguments.
+    pub(crate) fn new(flight: Arc<Flight<V>>, name: &str, clone: fn(&V) -> V) -> Self {
+        if is_polled_here(&flight) {
+            panic!(
+                "memokit: `{name}` awaited itself with the same arguments while computing them; \
+                 this recursion can never finish (cache key collision or missing base case?)"
+            );
+        }
+        Join {
+            flight,
+            slot: None,
+            clone,
+        }
+    }
+}
+
+impl<V> Future for Join<V> {
+    type Output = Joined<V>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Joined<V>> {
+        let this = self.get_mut();
+        if let Some(outcome) = this.flight.outcome(this.clone) {
+            return Poll::Ready(outcome);
+        }
+        // Registered before looking again: a `finish` in between either
+        // sees this waker or has already published its outcome.
+        this.flight.wakers().register(&mut this.slot, cx.waker());
+        match this.flight.outcome(this.clone) {
+            Some(outcome) => Poll::Ready(outcome),
+            None => Poll::Pending,
+        }
+    }
+}
+
+impl<V> Drop for Join<V> {
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot.take() {
+            self.flight.wakers().remove(slot);
+        }
+    }
+}
+
+thread_local! {
+    /// The flights whose leaders are polling their computation on this
+    /// thread right now, innermost last.
+    static POLLING: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+}
+
+fn flight_id<V>(flight: &Arc<Flight<V>>) -> usize {
+    Arc::as_ptr(flight) as *const () as usize
+}
+
+fn is_polled_here<V>(flight: &Arc<Flight<V>>) -> bool {
+    let id = flight_id(flight);
+    POLLING
+        .try_with(|polling| polling.borrow().contains(&id))
+        .unwrap_or(false)
+}
+
+/// Runs the leader's computation, marking its flight while it is polled.
+pub(crate) async fn lead<V, F: Future<Output = V>>(flight: &Arc<Flight<V>>, compute: F) -> V {
+    Leading {
+        id: flight_id(flight),
+        compute: pin!(compute),
+    }
+    .await
+}
+
+struct Leading<'a, F> {
+    id: usize,
+    compute: Pin<&'a mut F>,
+}
+
+impl<F: Future> Future for Leading<'_, F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let _mark = Mark::new(self.id);
+        self.compute.as_mut().poll(cx)
+    }
+}
+
+/// The entry in [`POLLING`] of one poll, removed also when the poll panics.
+struct Mark;
+
+impl Mark {
+    fn new(id: usize) -> Mark {
+        POLLING.with(|polling| polling.borrow_mut().push(id));
+        Mark
+    }
+}
+
+impl Drop for Mark {
+    fn drop(&mut self) {
+        let _ = POLLING.try_with(|polling| polling.borrow_mut().pop());
+    }
+}

@@ -1,0 +1,94 @@
+//! What a function `#[cached]` rejected becomes: the function as written
+//! and a companion `<name>_memokit()` with the signature the real one would
+//! have, so code calling either compiles and only the reported errors
+//! remain. The companion returns a stand-in that is never run, since the
+//! crate does not compile.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+use syn::visit_mut::{self, VisitMut};
+use syn::{Lifetime, Type};
+
+use crate::expand::Companion;
+use crate::func::{Arg, Func};
+
+/// `ret` is the return type, `()` when there is none.
+pub fn emit(func: &Func, ret: &Type) -> TokenStream {
+    let Func {
+        outer_attrs,
+        inner_attrs,
+        vis,
+        sig,
+        block,
+        args,
+        ..
+    } = func;
+    let rebinds = args.iter().filter_map(|Arg { name, pattern, .. }| {
+        pattern.as_ref().map(|pat| quote!(let #pat = #name;))
+    });
+    let stmts = &block.stmts;
+    let companion = companion(func, ret);
+    quote! {
+        #(#outer_attrs)*
+        #vis #sig {
+            #(#inner_attrs)*
+            #(#rebinds)*
+            #(#stmts)*
+        }
+        #companion
+    }
+}
+
+fn companion(func: &Func, ret: &Type) -> TokenStream {
+    let self_name = Ident::new("__memokit_self", Span::call_site());
+    let Companion {
+        header,
+        closure_type,
+        ..
+    } = Companion::new(func, ret, &self_name, false, |mut types| {
+        for ty in &mut types {
+            Nameable.visit_type_mut(ty);
+        }
+        if let Some(ret) = types.last_mut() {
+            StaticLifetimes.visit_type_mut(ret);
+        }
+        types
+    });
+    quote! {
+        #header {
+            ::memokit::__private::CacheRef::unavailable(|_: #closure_type| ())
+        }
+    }
+}
+
+/// `impl Trait` cannot be named in the companion's signature, nor `!` be a
+/// type argument: `()` stands in for them.
+struct Nameable;
+
+impl VisitMut for Nameable {
+    fn visit_type_mut(&mut self, ty: &mut Type) {
+        if let Type::ImplTrait(_) | Type::Never(_) = ty {
+            *ty = syn::parse_quote!(());
+        }
+        visit_mut::visit_type_mut(self, ty);
+    }
+}
+
+/// A returned borrow has no argument to borrow from in the companion's
+/// signature: `'static` stands in for its elided lifetimes.
+struct StaticLifetimes;
+
+impl VisitMut for StaticLifetimes {
+    fn visit_type_reference_mut(&mut self, r: &mut syn::TypeReference) {
+        if r.lifetime.is_none() {
+            r.lifetime = Some(Lifetime::new("'static", r.and_token.span));
+        }
+        visit_mut::visit_type_reference_mut(self, r);
+    }
+
+    fn visit_lifetime_mut(&mut self, l: &mut Lifetime) {
+        if l.ident == "_" {
+            *l = Lifetime::new("'static", l.span());
+        }
+    }
+}

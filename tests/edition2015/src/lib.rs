@@ -1,0 +1,25 @@
+//! The attribute in a 2015-edition crate: these functions must compile and cache there too.
+extern crate memokit;
+
+use memokit::cached;
+
+/// Expiring and bounded.
+#[cached(ttl = "1s", capacity = 10)]
+pub fn square(x: u64) -> u64 {
+    x * x
+}
+
+/// Keyed by a borrowed string, `Ok` cached.
+#[cached]
+pub fn name(s: &str) -> Result<String, ()> {
+    Ok(s.to_uppercase())
+}
+
+#[cfg(test)]
+#[test]
+fn works_in_edition_2015() {
+    assert_eq!(square(3), 9);
+    assert_eq!(square(3), 9);
+    assert_eq!(square_memokit().stats().hits, 1);
+    assert_eq!(name("a"), Ok("A".to_owned()));
+}

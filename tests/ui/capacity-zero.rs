@@ -1,0 +1,10 @@
+use memokit::cached;
+
+#[cached(capacity = 0)]
+fn square(x: u64) -> u64 {
+    x * x
+}
+
+fn main() {
+    let _ = square(3);
+}

@@ -1,0 +1,11 @@
+use memokit::cached;
+use std::fmt::Display;
+
+#[cached]
+fn render(value: impl Display) -> String {
+    value.to_string()
+}
+
+fn main() {
+    let _ = render(5);
+}

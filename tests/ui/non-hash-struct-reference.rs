@@ -1,0 +1,16 @@
+use memokit::cached;
+
+#[derive(Clone, PartialEq, Eq)]
+struct Point {
+    x: i32,
+    y: i32,
+}
+
+#[cached]
+fn norm(p: &Point) -> i32 {
+    p.x.abs() + p.y.abs()
+}
+
+fn main() {
+    let _ = norm(&Point { x: 1, y: 2 });
+}

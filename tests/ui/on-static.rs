@@ -1,0 +1,8 @@
+use memokit::cached;
+
+#[cached]
+static NAME: &str = "memokit";
+
+fn main() {
+    let _ = NAME;
+}

@@ -1,0 +1,10 @@
+use memokit::cached;
+
+#[cached(tll = "1s")]
+fn redis_up() -> bool {
+    true
+}
+
+fn main() {
+    let _ = redis_up();
+}
