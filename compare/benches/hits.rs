@@ -20,7 +20,6 @@ use std::time::{Duration, Instant};
 
 use cached::Cached;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
-use memokit::Control;
 
 /// Keys that are hit over and over.
 const HOT: u64 = 1_000;
