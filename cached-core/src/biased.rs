@@ -42,7 +42,7 @@ use std::time::Instant;
 
 use crate::barrier;
 use crate::readers::{Announced, Registry, Slot};
-use crate::sync::{AtomicU32, AtomicU8, MutPtr, Ordering, UnsafeCell};
+use crate::sync::{AtomicU32, AtomicU8, ConstPtr, MutPtr, Ordering, UnsafeCell};
 
 #[cfg(not(loom))]
 type RawLock = parking_lot::RwLock<()>;
@@ -53,6 +53,11 @@ type RawLock = loom::sync::RwLock<()>;
 type RawWriteGuard<'a> = parking_lot::RwLockWriteGuard<'a, ()>;
 #[cfg(loom)]
 type RawWriteGuard<'a> = loom::sync::RwLockWriteGuard<'a, ()>;
+
+#[cfg(not(loom))]
+type RawReadGuard<'a> = parking_lot::RwLockReadGuard<'a, ()>;
+#[cfg(loom)]
+type RawReadGuard<'a> = loom::sync::RwLockReadGuard<'a, ()>;
 
 /// Slow reads required before the bias comes back, at least (under loom,
 /// one, so the models reach the biased state quickly).
@@ -83,6 +88,33 @@ pub(crate) struct BiasedLock<T> {
 unsafe impl<T: Send> Send for BiasedLock<T> {}
 unsafe impl<T: Send + Sync> Sync for BiasedLock<T> {}
 
+/// Shared access, of either kind; ends when dropped.
+pub(crate) struct ReadGuard<'a, T> {
+    // Declared first, so dropped (the access ended) before `_hold`.
+    data: ConstPtr<T>,
+    _hold: Hold<'a>,
+}
+
+/// What keeps writers out while a [`ReadGuard`] lives.
+enum Hold<'a> {
+    /// A lock-free read (invariant 3).
+    Announced(#[allow(dead_code, reason = "held for its drop")] Announced<'a>),
+    /// A read through `lock`.
+    Locked(#[allow(dead_code, reason = "held for its drop")] RawReadGuard<'a>),
+}
+
+impl<T> std::ops::Deref for ReadGuard<'_, T> {
+    type Target = T;
+
+    #[inline(always)]
+    fn deref(&self) -> &T {
+        // SAFETY: `_hold` is an announcement made while biased, or `lock`
+        // held shared: either way no `WriteGuard` exists while it lives
+        // (invariants 1 and 3).
+        unsafe { self.data.deref() }
+    }
+}
+
 /// Exclusive access; the data may be mutated through it.
 pub(crate) struct WriteGuard<'a, T> {
     data: MutPtr<T>,
@@ -110,25 +142,38 @@ impl<T> BiasedLock<T> {
     }
 
     /// Runs `read` with shared access to the data.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn read<R>(&self, read: impl FnOnce(&T) -> R) -> R {
         self.read_as(crate::readers::current(), read)
     }
 
-    /// [`read`](Self::read) on behalf of the thread owning `slot` (`None`:
-    /// the thread has none and takes the lock).
-    #[inline]
-    pub(crate) fn read_as<R>(&self, slot: Option<&Slot>, read: impl FnOnce(&T) -> R) -> R {
-        if let Some(_announced) = self.announce(slot) {
-            let data = self.data.get();
-            // SAFETY: announced and biased: no `WriteGuard` exists until the
-            // announcement is withdrawn (invariant 3).
-            return read(unsafe { data.deref() });
-        }
-        self.read_locked(read)
+    /// Shared access to the data until the guard is dropped. For hot
+    /// paths: code using the guard is inlined where a closure may not be.
+    #[inline(always)]
+    pub(crate) fn read_guard(&self) -> ReadGuard<'_, T> {
+        self.guard_as(crate::readers::current())
     }
 
-    #[inline]
+    /// [`read`](Self::read) on behalf of the thread owning `slot` (`None`:
+    /// the thread has none and takes the lock). `read` runs at one place
+    /// whichever way the access was obtained, so it is inlined there.
+    #[inline(always)]
+    pub(crate) fn read_as<R>(&self, slot: Option<&Slot>, read: impl FnOnce(&T) -> R) -> R {
+        read(&self.guard_as(slot))
+    }
+
+    #[inline(always)]
+    fn guard_as<'a>(&'a self, slot: Option<&'a Slot>) -> ReadGuard<'a, T> {
+        match self.announce(slot) {
+            Some(announced) => ReadGuard {
+                data: self.data.get(),
+                _hold: Hold::Announced(announced),
+            },
+            None => self.read_locked(),
+        }
+    }
+
+    #[inline(always)]
     fn announce<'s>(&self, slot: Option<&'s Slot>) -> Option<Announced<'s>> {
         let mode = self.bias.load(Ordering::Relaxed);
         if mode == 0 {
@@ -140,8 +185,8 @@ impl<T> BiasedLock<T> {
         (self.bias.load(Ordering::Acquire) != 0).then_some(announced)
     }
 
-    fn read_locked<R>(&self, read: impl FnOnce(&T) -> R) -> R {
-        let _shared = self.lock_shared();
+    fn read_locked(&self) -> ReadGuard<'_, T> {
+        let shared = self.lock_shared();
         // A load and a store rather than an atomic add: concurrent slow
         // readers may lose counts, which only delays the bias a little.
         let reads = self.slow_reads.load(Ordering::Relaxed).saturating_add(1);
@@ -151,9 +196,10 @@ impl<T> BiasedLock<T> {
             // before this read (invariant 4). `lock` is held: invariant 2.
             self.bias.store(barrier::mode(), Ordering::Release);
         }
-        let data = self.data.get();
-        // SAFETY: `lock` is held shared, so no `WriteGuard` exists.
-        read(unsafe { data.deref() })
+        ReadGuard {
+            data: self.data.get(),
+            _hold: Hold::Locked(shared),
+        }
     }
 
     /// Exclusive access, waiting for readers of both kinds to finish.
@@ -193,12 +239,12 @@ impl<T> BiasedLock<T> {
     }
 
     #[cfg(not(loom))]
-    fn lock_shared(&self) -> parking_lot::RwLockReadGuard<'_, ()> {
+    fn lock_shared(&self) -> RawReadGuard<'_> {
         self.lock.read()
     }
 
     #[cfg(loom)]
-    fn lock_shared(&self) -> loom::sync::RwLockReadGuard<'_, ()> {
+    fn lock_shared(&self) -> RawReadGuard<'_> {
         self.lock.read().unwrap()
     }
 

@@ -12,7 +12,7 @@ use crate::flight_async::{self, Join};
 use crate::key::Lookup;
 use crate::shard_lock::ShardLock;
 use crate::stats::{Counters, Stats};
-use crate::storage::{Found, Shard, NEVER};
+use crate::storage::{Shard, NEVER};
 use crate::values::{ValueOps, ValuePolicy};
 
 #[repr(align(128))]
@@ -137,21 +137,22 @@ where
         query: Q,
         _values: P,
     ) -> Result<V, Miss<K>> {
-        let mut found = None;
         if size_of::<K>() == 0 {
             // No hash, no probe, no `touch` (eviction order is moot with a
             // single key): the published entry.
-            found = self.shards[0].0.read_solo(|entry, deadline| {
+            let solo = self.shards[0].0.read_solo(|entry, deadline| {
                 (query.matches(&entry.key) && self.is_live(deadline))
                     .then(|| P::clone_value(&entry.value))
             });
+            if let Some(value) = solo {
+                self.counters.hit();
+                return Ok(value);
+            }
         }
         let hash = query.hash_with(&self.hasher);
-        let shard = self.shard(hash);
-        if found.is_none() {
-            found =
-                shard.read(|shard| self.live_value::<P>(shard.find(hash, |k| query.matches(k))?));
-        }
+        let shard = self.shard(hash).read_guard();
+        let found = self.find_live::<Q, P>(&shard, hash, &query);
+        drop(shard);
         match found {
             Some(value) => {
                 self.counters.hit();
@@ -164,9 +165,15 @@ where
         }
     }
 
-    /// A copy of the entry's value, if it has not expired.
-    #[inline]
-    fn live_value<P: ValuePolicy<V>>(&self, found: Found<'_, K, V>) -> Option<V> {
+    /// A copy of the live value of the key, if the shard has one.
+    #[inline(always)]
+    fn find_live<Q: Lookup<K>, P: ValuePolicy<V>>(
+        &self,
+        shard: &Shard<K, V>,
+        hash: u64,
+        query: &Q,
+    ) -> Option<V> {
+        let found = shard.find(hash, |k| query.matches(k))?;
         if !self.is_live(found.deadline) {
             return None;
         }

@@ -47,14 +47,14 @@ impl<T> Published<T> {
     }
 
     /// Runs `read` on the published target, if any.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn read<R>(&self, read: impl FnOnce(&T) -> Option<R>) -> Option<R> {
         self.read_as(crate::readers::current(), read)
     }
 
     /// [`read`](Self::read) on behalf of the thread owning `slot`; `None`
     /// without a slot, or when the thread is already reading through it.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn read_as<R>(
         &self,
         slot: Option<&Slot>,

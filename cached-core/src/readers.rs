@@ -34,7 +34,7 @@ impl Slot {
     /// through its slot (a nested read, which must take a lock instead).
     /// The caller still has to run [`light_for`](crate::barrier::light_for) and
     /// then check that lock-free reading is allowed.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn announce(&self, address: usize) -> Option<Announced<'_>> {
         if self.reading.load(Ordering::Relaxed) != 0 {
             return None;
@@ -213,7 +213,7 @@ mod current {
 
     /// The calling thread's slot; `None` while its thread-locals are being
     /// destroyed (such a thread reads through the lock).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn current() -> Option<&'static Slot> {
         let mine = MINE.with(Cell::get);
         // SAFETY: as in `Owner::drop`.

@@ -14,7 +14,7 @@
 
 use std::hash::{BuildHasher, Hash};
 
-use crate::biased::{BiasedLock, WriteGuard};
+use crate::biased::{BiasedLock, ReadGuard, WriteGuard};
 use crate::published::Published;
 use crate::storage::{Entry, Hasher, Shard};
 use crate::sync::{AtomicU64, Ordering};
@@ -53,15 +53,21 @@ impl<K: Eq + Hash, V> ShardLock<K, V> {
     }
 
     /// Shared access for the duration of `read`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn read<R>(&self, read: impl FnOnce(&Shard<K, V>) -> R) -> R {
         self.lock.read(read)
+    }
+
+    /// Shared access until the guard is dropped (for the hit path).
+    #[inline(always)]
+    pub(crate) fn read_guard(&self) -> ReadGuard<'_, Shard<K, V>> {
+        self.lock.read_guard()
     }
 
     /// Runs `read` on the single entry of a zero-sized key and its
     /// deadline, without taking the lock; `None` if there is no entry or
     /// this thread is already in a lock-free read.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn read_solo<R>(
         &self,
         read: impl FnOnce(&Entry<K, V>, u64) -> Option<R>,

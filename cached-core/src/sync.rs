@@ -2,7 +2,7 @@
 //! lock protocol in [`biased`](crate::biased) can be checked exhaustively.
 
 #[cfg(loom)]
-pub(crate) use loom::cell::{MutPtr, UnsafeCell};
+pub(crate) use loom::cell::{ConstPtr, MutPtr, UnsafeCell};
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{
     fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize,
@@ -14,7 +14,7 @@ pub(crate) use std::sync::atomic::{
 };
 
 #[cfg(not(loom))]
-pub(crate) use cell::{MutPtr, UnsafeCell};
+pub(crate) use cell::{ConstPtr, MutPtr, UnsafeCell};
 
 /// Waits a little in a spin loop: a pause at first, then the scheduler.
 /// Under loom every wait yields, so the model lets the other threads run.
