@@ -204,16 +204,21 @@ where
                 Begin::Lead(flight) => break flight,
             }
         };
-        let mut leader = Leader {
+        let mut leader = self.leader(hash, key, flight);
+        let value = compute();
+        leader.complete::<P>(&value);
+        value
+    }
+
+    /// The caller that computes `key`, its clock started.
+    fn leader(&self, hash: u64, key: K, flight: Arc<Flight<V>>) -> Leader<'_, K, V> {
+        Leader {
             cache: self,
             hash,
             key: Some(key),
             flight,
             started: Instant::now(),
-        };
-        let value = compute();
-        leader.complete::<P>(&value);
-        value
+        }
     }
 
     fn begin<P: ValuePolicy<V>>(&self, hash: u64, key: &K) -> Begin<V> {
@@ -441,13 +446,7 @@ where
                 Joined::Retry => continue,
             }
         };
-        let mut leader = Leader {
-            cache: self,
-            hash,
-            key: Some(key),
-            flight,
-            started: Instant::now(),
-        };
+        let mut leader = self.leader(hash, key, flight);
         let value = flight_async::lead(&leader.flight, compute).await;
         leader.complete::<P>(&value);
         value
