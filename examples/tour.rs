@@ -7,14 +7,16 @@ use memokit::{cached, Stats};
 use std::hint::black_box;
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Case 1: where to keep cached files. Platform detection, environment
 /// lookups and a `create_dir_all`: the answer never changes while the
 /// program runs, so it is cached permanently. An `Err` would not be cached.
+/// The path is an `Arc<Path>`, so a hit copies a pointer, not the string.
 #[cached]
-fn cache_dir(app: &str) -> io::Result<PathBuf> {
+fn cache_dir(app: &str) -> io::Result<Arc<Path>> {
     let base = match std::env::consts::OS {
         "windows" => std::env::var_os("LOCALAPPDATA").map(PathBuf::from),
         "macos" => std::env::var_os("HOME").map(|h| PathBuf::from(h).join("Library/Caches")),
@@ -29,7 +31,7 @@ fn cache_dir(app: &str) -> io::Result<PathBuf> {
     );
     let dir = base.join(app);
     std::fs::create_dir_all(&dir)?;
-    Ok(dir)
+    Ok(Arc::from(dir))
 }
 
 /// Case 2: is a network service up? A TCP connect with a short timeout,
