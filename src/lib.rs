@@ -1,4 +1,5 @@
 //! memokit: one attribute, `#[cached]`.
+#![warn(missing_docs)]
 #![doc = include_str!("../README.md")]
 
 pub use memokit_core::{report, HitCostSource, Mode, Report, Row, Verdict};

@@ -15,7 +15,33 @@ mod validate;
 
 use proc_macro::TokenStream;
 
-/// Memoizes a function. See the `memokit` crate for the options and semantics.
+/// Turns a function into a thread-safe cache of its results.
+///
+/// | option | meaning |
+/// |---|---|
+/// | (none) | permanent: one entry per distinct argument set |
+/// | `ttl = "1s"` | entries expire this long after they are stored (`ms`, `s`, `m`, `h`, `d`, as in `"1h 30m"`) |
+/// | `capacity = 10_000` | at most this many entries; a scan-resistant policy picks what to evict |
+/// | `key = <expr>` | the key is this expression over the arguments (and `self`) |
+///
+/// Only `Ok` values of a `Result` are stored; concurrent callers of one key
+/// share one computation; the companion `<name>_memokit()` controls the
+/// cache (clear, invalidate, insert, peek, len, stats).
+///
+/// ```
+/// use memokit::cached;
+///
+/// #[cached(capacity = 1000, ttl = "10m")]
+/// fn word_count(text: &str) -> usize {
+///     text.split_whitespace().count()
+/// }
+///
+/// assert_eq!(word_count("a b c"), 3);
+/// assert_eq!(word_count("a b c"), 3); // answered from the cache
+/// assert_eq!(word_count_memokit().stats().hits, 1);
+/// ```
+///
+/// The `memokit` crate's documentation describes every option and guarantee.
 #[proc_macro_attribute]
 pub fn cached(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::cached(args.into(), item.into()).into()
