@@ -16,7 +16,7 @@ use std::sync::Arc;
 use hashbrown::HashTable;
 
 use crate::eviction::{Linked, Links, Policy, Victim, MAX_ENTRIES};
-use crate::flight::Flight;
+use crate::flight::{self, Flight, Owner};
 
 /// `deadline` of an entry that never expires.
 pub(crate) const NEVER: u64 = u64::MAX;
@@ -78,10 +78,31 @@ pub(crate) struct Inserted {
     pub(crate) expired: u64,
 }
 
+/// A computation in progress, as the shard records it.
 struct InFlight<K, V> {
     hash: u64,
     key: K,
-    flight: Arc<Flight<V>>,
+    /// Tells this flight from a later one of the same key.
+    serial: u64,
+    owner: Owner,
+    /// What waiters wait on, created by the first of them: a leader that
+    /// nobody waits for (the common miss) allocates nothing.
+    flight: Option<Arc<Flight<V>>>,
+    /// The key was invalidated or the cache cleared: no new caller joins
+    /// this flight and its value is not stored, but the waiters it has
+    /// still get the value. Kept only while it has waiters.
+    forgotten: bool,
+}
+
+/// The leader's handle on its flight, to end it with.
+pub(crate) type Ticket = u64;
+
+/// What [`Shard::end_flight`] found.
+pub(crate) struct Ended<V> {
+    /// The flight was not forgotten: its value may be stored.
+    pub(crate) registered: bool,
+    /// The waiters' side of the flight, if it has any, to finish.
+    pub(crate) flight: Option<Arc<Flight<V>>>,
 }
 
 /// Entries, flights and eviction order of one shard.
@@ -96,6 +117,8 @@ pub(crate) struct Shard<K, V> {
     policy: Option<Policy>,
     hasher: Hasher,
     flights: HashTable<InFlight<K, V>>,
+    /// The serial of the next flight.
+    next_serial: u64,
     /// At most this many entries; `usize::MAX` when unbounded.
     capacity: usize,
     /// No entry expires before this time.
@@ -124,6 +147,7 @@ impl<K: Eq + Hash, V> Shard<K, V> {
             policy: bounded.then(|| Policy::new(capacity)),
             hasher,
             flights: HashTable::new(),
+            next_serial: 0,
             capacity,
             earliest_deadline: NEVER,
             last_sweep: 0,
@@ -196,34 +220,72 @@ impl<K: Eq + Hash, V> Shard<K, V> {
         Removed { deadline }
     }
 
-    /// The computation in flight for this key, if any.
-    pub(crate) fn flight(&self, hash: u64, key: &K) -> Option<Arc<Flight<V>>> {
-        self.flights
-            .find(hash, |f| f.key == *key)
-            .map(|f| Arc::clone(&f.flight))
+    /// Joins the computation in flight for this key, if any, creating its
+    /// waiters' side if this is the first waiter.
+    pub(crate) fn join_flight(&mut self, hash: u64, key: &K) -> Option<Arc<Flight<V>>> {
+        let found = self
+            .flights
+            .find_mut(hash, |f| !f.forgotten && f.key == *key)?;
+        let owner = found.owner;
+        let flight = found
+            .flight
+            .get_or_insert_with(|| Arc::new(Flight::new(owner)));
+        Some(Arc::clone(flight))
     }
 
-    pub(crate) fn start_flight(&mut self, hash: u64, key: K, flight: Arc<Flight<V>>) {
-        self.flights
-            .insert_unique(hash, InFlight { hash, key, flight }, |f| f.hash);
+    /// Records a computation of `key` led by the current thread. `eager`
+    /// creates the waiters' side now and returns it (an async leader marks
+    /// it while polling, to recognise recursion).
+    pub(crate) fn start_flight(
+        &mut self,
+        hash: u64,
+        key: K,
+        eager: bool,
+    ) -> (Ticket, Option<Arc<Flight<V>>>) {
+        let serial = self.next_serial;
+        self.next_serial += 1;
+        let owner = flight::current_owner();
+        let flight = eager.then(|| Arc::new(Flight::new(owner)));
+        let in_flight = InFlight {
+            hash,
+            key,
+            serial,
+            owner,
+            flight: flight.clone(),
+            forgotten: false,
+        };
+        self.flights.insert_unique(hash, in_flight, |f| f.hash);
+        (serial, flight)
     }
 
-    /// Unregisters `flight`; false if it was no longer registered (the key
-    /// was invalidated or the cache cleared meanwhile).
-    pub(crate) fn end_flight(&mut self, hash: u64, key: &K, flight: &Arc<Flight<V>>) -> bool {
-        match self.flights.find_entry(hash, |f| f.key == *key) {
-            Ok(found) if Arc::ptr_eq(&found.get().flight, flight) => {
-                found.remove();
-                true
+    /// Unregisters the flight of `ticket`, for its leader to finish.
+    pub(crate) fn end_flight(&mut self, hash: u64, ticket: Ticket) -> Ended<V> {
+        match self.flights.find_entry(hash, |f| f.serial == ticket) {
+            Ok(found) => {
+                let (f, _) = found.remove();
+                Ended {
+                    registered: !f.forgotten,
+                    flight: f.flight,
+                }
             }
-            _ => false,
+            Err(_) => Ended {
+                registered: false,
+                flight: None,
+            },
         }
     }
 
-    /// Drops the flight of a key so its result is not stored.
+    /// Forgets the flight of a key so its result is not stored.
     pub(crate) fn forget_flight(&mut self, hash: u64, is_key: impl Fn(&K) -> bool) {
-        if let Ok(found) = self.flights.find_entry(hash, |f| is_key(&f.key)) {
-            found.remove();
+        if let Ok(found) = self
+            .flights
+            .find_entry(hash, |f| !f.forgotten && is_key(&f.key))
+        {
+            if found.get().flight.is_some() {
+                found.into_mut().forgotten = true;
+            } else {
+                found.remove();
+            }
         }
     }
 
@@ -397,7 +459,10 @@ impl<K: Eq + Hash, V> Shard<K, V> {
         self.entries.clear();
         self.index.clear();
         self.deadlines.clear();
-        self.flights.clear();
+        self.flights.retain(|f| {
+            f.forgotten = true;
+            f.flight.is_some()
+        });
         if let Some(policy) = &mut self.policy {
             policy.clear();
         }
@@ -427,6 +492,27 @@ mod tests {
                 assert_eq!(linked, (0..self.entries.len() as u32).collect::<Vec<_>>());
             }
         }
+    }
+
+    /// A forgotten flight keeps its waiters' side for its leader to
+    /// finish, but nobody new joins it and its value is not stored; a
+    /// flight without waiters allocates nothing.
+    #[test]
+    fn forgotten_flights_still_reach_their_waiters() {
+        let mut shard: Shard<u64, u64> = Shard::new(usize::MAX, Hasher::default());
+        let hash = shard.hasher.hash_one(7u64);
+        let (first, eager) = shard.start_flight(hash, 7, false);
+        assert!(eager.is_none());
+        let waiter = shard.join_flight(hash, &7).expect("in flight");
+        shard.forget_flight(hash, |k| *k == 7);
+        assert!(shard.join_flight(hash, &7).is_none());
+        let (second, _) = shard.start_flight(hash, 7, false);
+        let ended = shard.end_flight(hash, first);
+        assert!(!ended.registered);
+        assert!(Arc::ptr_eq(&ended.flight.expect("waited on"), &waiter));
+        let ended = shard.end_flight(hash, second);
+        assert!(ended.registered && ended.flight.is_none());
+        assert!(!shard.end_flight(hash, second).registered);
     }
 
     /// Random inserts, hits, removals and sweeps keep every structure
