@@ -12,7 +12,7 @@ use crate::flight_async::{self, Join};
 use crate::key::Lookup;
 use crate::shard_lock::ShardLock;
 use crate::stats::{Counters, Stats};
-use crate::storage::{Shard, Ticket, NEVER};
+use crate::storage::{FlightRole, Shard, Ticket, NEVER};
 use crate::values::{ValueOps, ValuePolicy};
 
 #[repr(align(128))]
@@ -223,7 +223,7 @@ where
     }
 
     /// Looks again under the shard's write lock, then joins or starts the
-    /// key's flight; `eager` as in [`Shard::start_flight`].
+    /// key's flight; `eager` as in [`Shard::begin_flight`].
     fn begin<P: ValuePolicy<V>>(&self, hash: u64, key: &K, eager: bool) -> Begin<V> {
         let mut shard = self.shard(hash).write();
         if let Some(entry) = shard.find(hash, |k| k == key) {
@@ -235,11 +235,10 @@ where
             shard.remove(hash, |k| k == key);
             self.counters.expired(1);
         }
-        if let Some(flight) = shard.join_flight(hash, key) {
-            return Begin::Wait(flight);
+        match shard.begin_flight(hash, key, eager) {
+            FlightRole::Join(flight) => Begin::Wait(flight),
+            FlightRole::Lead(ticket, flight) => Begin::Lead(ticket, flight),
         }
-        let (ticket, flight) = shard.start_flight(hash, key.clone(), eager);
-        Begin::Lead(ticket, flight)
     }
 
     fn store_locked(&self, shard: &mut Shard<K, V>, hash: u64, key: K, value: V) {

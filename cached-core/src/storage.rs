@@ -13,7 +13,7 @@ use std::hash::{BuildHasher, Hash};
 use std::ops::Deref;
 use std::sync::Arc;
 
-use hashbrown::HashTable;
+use hashbrown::hash_table::{self, HashTable};
 
 use crate::eviction::{Linked, Links, Policy, Victim, MAX_ENTRIES};
 use crate::flight::{self, Flight, Owner};
@@ -96,6 +96,14 @@ struct InFlight<K, V> {
 
 /// The leader's handle on its flight, to end it with.
 pub(crate) type Ticket = u64;
+
+/// What [`Shard::begin_flight`] made of the caller.
+pub(crate) enum FlightRole<V> {
+    /// Another caller computes the key: wait on this.
+    Join(Arc<Flight<V>>),
+    /// The caller computes the key; the flight's waiters' side if `eager`.
+    Lead(Ticket, Option<Arc<Flight<V>>>),
+}
 
 /// What [`Shard::end_flight`] found.
 pub(crate) struct Ended<V> {
@@ -220,42 +228,41 @@ impl<K: Eq + Hash, V> Shard<K, V> {
         Removed { deadline }
     }
 
-    /// Joins the computation in flight for this key, if any, creating its
-    /// waiters' side if this is the first waiter.
-    pub(crate) fn join_flight(&mut self, hash: u64, key: &K) -> Option<Arc<Flight<V>>> {
-        let found = self
-            .flights
-            .find_mut(hash, |f| !f.forgotten && f.key == *key)?;
-        let owner = found.owner;
-        let flight = found
-            .flight
-            .get_or_insert_with(|| Arc::new(Flight::new(owner)));
-        Some(Arc::clone(flight))
-    }
-
-    /// Records a computation of `key` led by the current thread. `eager`
-    /// creates the waiters' side now and returns it (an async leader marks
-    /// it while polling, to recognise recursion).
-    pub(crate) fn start_flight(
-        &mut self,
-        hash: u64,
-        key: K,
-        eager: bool,
-    ) -> (Ticket, Option<Arc<Flight<V>>>) {
-        let serial = self.next_serial;
-        self.next_serial += 1;
-        let owner = flight::current_owner();
-        let flight = eager.then(|| Arc::new(Flight::new(owner)));
-        let in_flight = InFlight {
-            hash,
-            key,
-            serial,
-            owner,
-            flight: flight.clone(),
-            forgotten: false,
-        };
-        self.flights.insert_unique(hash, in_flight, |f| f.hash);
-        (serial, flight)
+    /// Joins the computation in flight for this key, creating its waiters'
+    /// side if this is the first waiter; or, if there is none, records one
+    /// led by the current thread. `eager` creates the waiters' side of a
+    /// new flight at once (an async leader marks it while polling, to
+    /// recognise recursion). One probe of the flight table either way.
+    pub(crate) fn begin_flight(&mut self, hash: u64, key: &K, eager: bool) -> FlightRole<V>
+    where
+        K: Clone,
+    {
+        let live = |f: &InFlight<K, V>| !f.forgotten && f.key == *key;
+        match self.flights.entry(hash, live, |f| f.hash) {
+            hash_table::Entry::Occupied(found) => {
+                let found = found.into_mut();
+                let owner = found.owner;
+                let flight = found
+                    .flight
+                    .get_or_insert_with(|| Arc::new(Flight::new(owner)));
+                FlightRole::Join(Arc::clone(flight))
+            }
+            hash_table::Entry::Vacant(vacant) => {
+                let serial = self.next_serial;
+                self.next_serial += 1;
+                let owner = flight::current_owner();
+                let flight = eager.then(|| Arc::new(Flight::new(owner)));
+                vacant.insert(InFlight {
+                    hash,
+                    key: key.clone(),
+                    serial,
+                    owner,
+                    flight: flight.clone(),
+                    forgotten: false,
+                });
+                FlightRole::Lead(serial, flight)
+            }
+        }
     }
 
     /// Unregisters the flight of `ticket`, for its leader to finish.
@@ -501,12 +508,16 @@ mod tests {
     fn forgotten_flights_still_reach_their_waiters() {
         let mut shard: Shard<u64, u64> = Shard::new(usize::MAX, Hasher::default());
         let hash = shard.hasher.hash_one(7u64);
-        let (first, eager) = shard.start_flight(hash, 7, false);
-        assert!(eager.is_none());
-        let waiter = shard.join_flight(hash, &7).expect("in flight");
+        let FlightRole::Lead(first, None) = shard.begin_flight(hash, &7, false) else {
+            panic!("the first caller leads, allocating nothing");
+        };
+        let FlightRole::Join(waiter) = shard.begin_flight(hash, &7, false) else {
+            panic!("the second caller waits");
+        };
         shard.forget_flight(hash, |k| *k == 7);
-        assert!(shard.join_flight(hash, &7).is_none());
-        let (second, _) = shard.start_flight(hash, 7, false);
+        let FlightRole::Lead(second, _) = shard.begin_flight(hash, &7, false) else {
+            panic!("a forgotten flight is not joined");
+        };
         let ended = shard.end_flight(hash, first);
         assert!(!ended.registered);
         assert!(Arc::ptr_eq(&ended.flight.expect("waited on"), &waiter));
