@@ -12,7 +12,7 @@ use crate::flight_async::{self, Join};
 use crate::key::Lookup;
 use crate::shard_lock::ShardLock;
 use crate::stats::{Counters, Stats};
-use crate::storage::{Shard, NEVER};
+use crate::storage::{FlightRole, Shard, Ticket, NEVER};
 use crate::values::{ValueOps, ValuePolicy};
 
 #[repr(align(128))]
@@ -51,7 +51,8 @@ pub struct Miss<K> {
 enum Begin<V> {
     Hit(V),
     Wait(Arc<Flight<V>>),
-    Lead(Arc<Flight<V>>),
+    /// The caller computes; the flight's waiters' side if it asked for it.
+    Lead(Ticket, Option<Arc<Flight<V>>>),
 }
 
 const SHARD_SHIFT: u32 = 32;
@@ -191,8 +192,8 @@ where
         compute: F,
     ) -> V {
         let Miss { hash, key } = miss;
-        let flight = loop {
-            match self.begin::<P>(hash, &key) {
+        let ticket = loop {
+            match self.begin::<P>(hash, &key, false) {
                 Begin::Hit(v) => return v,
                 Begin::Wait(flight) => match flight.wait(self.config.name, P::clone_value) {
                     Joined::Value(v) => {
@@ -201,27 +202,29 @@ where
                     }
                     Joined::Retry => continue,
                 },
-                Begin::Lead(flight) => break flight,
+                Begin::Lead(ticket, _) => break ticket,
             }
         };
-        let mut leader = self.leader(hash, key, flight);
+        let mut leader = self.leader(hash, key, ticket);
         let value = compute();
         leader.complete::<P>(&value);
         value
     }
 
     /// The caller that computes `key`, its clock started.
-    fn leader(&self, hash: u64, key: K, flight: Arc<Flight<V>>) -> Leader<'_, K, V> {
+    fn leader(&self, hash: u64, key: K, ticket: Ticket) -> Leader<'_, K, V> {
         Leader {
             cache: self,
             hash,
             key: Some(key),
-            flight,
+            ticket,
             started: Instant::now(),
         }
     }
 
-    fn begin<P: ValuePolicy<V>>(&self, hash: u64, key: &K) -> Begin<V> {
+    /// Looks again under the shard's write lock, then joins or starts the
+    /// key's flight; `eager` as in [`Shard::begin_flight`].
+    fn begin<P: ValuePolicy<V>>(&self, hash: u64, key: &K, eager: bool) -> Begin<V> {
         let mut shard = self.shard(hash).write();
         if let Some(entry) = shard.find(hash, |k| k == key) {
             if self.is_live(entry.deadline) {
@@ -232,12 +235,10 @@ where
             shard.remove(hash, |k| k == key);
             self.counters.expired(1);
         }
-        if let Some(flight) = shard.flight(hash, key) {
-            return Begin::Wait(flight);
+        match shard.begin_flight(hash, key, eager) {
+            FlightRole::Join(flight) => Begin::Wait(flight),
+            FlightRole::Lead(ticket, flight) => Begin::Lead(ticket, flight),
         }
-        let flight = Arc::new(Flight::new());
-        shard.start_flight(hash, key.clone(), Arc::clone(&flight));
-        Begin::Lead(flight)
     }
 
     fn store_locked(&self, shard: &mut Shard<K, V>, hash: u64, key: K, value: V) {
@@ -364,7 +365,7 @@ where
     cache: &'a Cache<K, V>,
     hash: u64,
     key: Option<K>,
-    flight: Arc<Flight<V>>,
+    ticket: Ticket,
     started: Instant,
 }
 
@@ -378,17 +379,18 @@ where
         cache.counters.miss(self.started.elapsed());
         let key = self.key.take().expect("completed once");
         let cacheable = P::is_cacheable(value);
-        {
+        let flight = {
             let mut shard = cache.shard(self.hash).write();
-            if shard.end_flight(self.hash, &key, &self.flight) && cacheable {
+            let ended = shard.end_flight(self.hash, self.ticket);
+            if ended.registered && cacheable {
                 cache.store_locked(&mut shard, self.hash, key, P::clone_value(value));
             }
-        }
-        // Waiters clone the flight under the shard's lock while it is
-        // registered, so after `end_flight` none can join: if we hold the
-        // only reference, there is nobody to hand a copy to or to wake.
-        if Arc::strong_count(&self.flight) > 1 {
-            self.flight.finish(cacheable.then(|| P::clone_value(value)));
+            ended.flight
+        };
+        // Waiters join under the shard's lock, so after `end_flight` none
+        // can: without a waiters' side there is nobody to hand a copy to.
+        if let Some(flight) = flight {
+            flight.finish(cacheable.then(|| P::clone_value(value)));
         }
     }
 }
@@ -399,17 +401,19 @@ where
     V: Send + Sync + 'static,
 {
     fn drop(&mut self) {
-        let Some(key) = self.key.take() else {
+        if self.key.take().is_none() {
             return;
-        };
+        }
         // The computation panicked: count it, store nothing, wake a waiter.
         let cache = self.cache;
         cache.counters.miss(self.started.elapsed());
-        cache
+        let ended = cache
             .shard(self.hash)
             .write()
-            .end_flight(self.hash, &key, &self.flight);
-        self.flight.finish(None);
+            .end_flight(self.hash, self.ticket);
+        if let Some(flight) = ended.flight {
+            flight.finish(None);
+        }
     }
 }
 
@@ -432,11 +436,11 @@ where
         compute: F,
     ) -> V {
         let Miss { hash, key } = miss;
-        let flight = loop {
-            let joined = match self.begin::<P>(hash, &key) {
+        let (ticket, flight) = loop {
+            let joined = match self.begin::<P>(hash, &key, true) {
                 Begin::Hit(v) => return v,
                 Begin::Wait(flight) => Join::new(flight, self.config.name, P::clone_value),
-                Begin::Lead(flight) => break flight,
+                Begin::Lead(ticket, flight) => break (ticket, flight.expect("eager flight")),
             };
             match joined.await {
                 Joined::Value(v) => {
@@ -446,8 +450,8 @@ where
                 Joined::Retry => continue,
             }
         };
-        let mut leader = self.leader(hash, key, flight);
-        let value = flight_async::lead(&leader.flight, compute).await;
+        let mut leader = self.leader(hash, key, ticket);
+        let value = flight_async::lead(&flight, compute).await;
         leader.complete::<P>(&value);
         value
     }

@@ -3,7 +3,8 @@
 //! while user code runs.
 
 use parking_lot::{Condvar, Mutex};
-use std::thread::{self, ThreadId};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::flight_async::Wakers;
 
@@ -16,9 +17,39 @@ enum State<V> {
     Retry,
 }
 
-/// One computation in progress.
+/// Identifies a thread for same-key recursion checks. Cheaper than
+/// `thread::current().id()` (no reference count to bump), and never reused,
+/// unlike the address of a thread-local.
+pub(crate) type Owner = u64;
+
+thread_local! {
+    static OWNER: Cell<Owner> = const { Cell::new(0) };
+}
+
+static NEXT_OWNER: AtomicU64 = AtomicU64::new(1);
+
+/// The current thread's [`Owner`] id.
+#[inline]
+pub(crate) fn current_owner() -> Owner {
+    OWNER
+        .try_with(|id| match id.get() {
+            0 => {
+                let fresh = NEXT_OWNER.fetch_add(1, Ordering::Relaxed);
+                id.set(fresh);
+                fresh
+            }
+            known => known,
+        })
+        // A thread past its thread-locals gets a fresh id on every call: it
+        // cannot recognise its own flights, but never mistakes another's.
+        .unwrap_or_else(|_| NEXT_OWNER.fetch_add(1, Ordering::Relaxed))
+}
+
+/// One computation in progress, shared with its waiters. A leader that
+/// nobody waits for never allocates one: the first waiter does, under the
+/// shard's lock (see `storage::InFlight`).
 pub(crate) struct Flight<V> {
-    owner: ThreadId,
+    owner: Owner,
     state: Mutex<State<V>>,
     done: Condvar,
     /// Tasks of an `async fn` waiting, beside the threads on `done`.
@@ -32,10 +63,10 @@ pub(crate) enum Joined<V> {
 }
 
 impl<V> Flight<V> {
-    /// A flight led by the current thread.
-    pub(crate) fn new() -> Self {
+    /// A flight led by the thread `owner`.
+    pub(crate) fn new(owner: Owner) -> Self {
         Flight {
-            owner: thread::current().id(),
+            owner,
             state: Mutex::new(State::Running),
             done: Condvar::new(),
             wakers: Wakers::default(),
@@ -45,7 +76,7 @@ impl<V> Flight<V> {
     /// Waits for the leader. Panics instead of deadlocking when the leader is
     /// this very thread: the function called itself with the same key.
     pub(crate) fn wait(&self, name: &str, clone: impl Fn(&V) -> V) -> Joined<V> {
-        if self.owner == thread::current().id() {
+        if self.owner == current_owner() {
             panic!(
                 "memokit: `{name}` called itself with the same arguments while computing them; \
                  this recursion can never finish (cache key collision or missing base case?)"

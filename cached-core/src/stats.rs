@@ -1,9 +1,10 @@
 //! Statistics of every cache, and the switch that turns them off.
 //!
-//! Hits are on the fast path, so they are counted without a read-modify-write
-//! and without a cache line shared between threads: each thread owns one
-//! slot per cache and bumps it with a plain load and store; a snapshot sums
-//! the slots. Everything else is counted on slow paths with atomic adds.
+//! Hits, misses, inserts and compute time are counted on every call, so
+//! without a read-modify-write and without a cache line shared between
+//! threads: each thread owns one slot per cache and bumps it with plain
+//! loads and stores; a snapshot sums the slots. Evictions and expirations,
+//! rarer, are atomic adds, and so is the compute-time histogram.
 //!
 //! Counts are exact. A slot belongs to one live thread at a time; when its
 //! thread exits, the slot (and its count) passes to the next new thread,
@@ -118,28 +119,30 @@ pub fn is_enabled() -> bool {
 
 /// Live counters of one cache.
 pub(crate) struct Counters {
-    hits: PerThread,
-    /// The hit count at the last reset: a thread's slot is written only by
-    /// that thread, so a reset cannot zero it and subtracts instead.
-    hits_at_reset: AtomicU64,
-    misses: AtomicU64,
-    inserts: AtomicU64,
+    /// Hits, misses, inserts and compute nanoseconds.
+    per_thread: PerThread,
+    /// The per-thread sums at the last reset: a thread's slot is written
+    /// only by that thread, so a reset cannot zero it and subtracts instead.
+    at_reset: [AtomicU64; FIELDS],
     evictions: AtomicU64,
     expirations: AtomicU64,
-    compute_nanos: AtomicU64,
     compute_times: Histogram,
 }
+
+/// The fields of a per-thread [`Slot`].
+const HITS: usize = 0;
+const MISSES: usize = 1;
+const INSERTS: usize = 2;
+const COMPUTE_NANOS: usize = 3;
+const FIELDS: usize = 4;
 
 impl Counters {
     pub(crate) fn new() -> Self {
         Counters {
-            hits: PerThread::new(),
-            hits_at_reset: AtomicU64::new(0),
-            misses: AtomicU64::new(0),
-            inserts: AtomicU64::new(0),
+            per_thread: PerThread::new(),
+            at_reset: Default::default(),
             evictions: AtomicU64::new(0),
             expirations: AtomicU64::new(0),
-            compute_nanos: AtomicU64::new(0),
             compute_times: Histogram::new(),
         }
     }
@@ -148,7 +151,7 @@ impl Counters {
     #[inline]
     pub(crate) fn hit(&self) {
         if ENABLED.load(Ordering::Relaxed) {
-            self.hits.add_one();
+            self.per_thread.add(|slot| bump(&slot[HITS], 1));
         }
     }
 
@@ -157,13 +160,17 @@ impl Counters {
             return;
         }
         let nanos = u64::try_from(compute_time.as_nanos()).unwrap_or(u64::MAX);
-        self.misses.fetch_add(1, Ordering::Relaxed);
-        self.compute_nanos.fetch_add(nanos, Ordering::Relaxed);
+        self.per_thread.add(|slot| {
+            bump(&slot[MISSES], 1);
+            bump(&slot[COMPUTE_NANOS], nanos);
+        });
         self.compute_times.record(nanos);
     }
 
     pub(crate) fn inserted(&self) {
-        add(&self.inserts, 1);
+        if is_enabled() {
+            self.per_thread.add(|slot| bump(&slot[INSERTS], 1));
+        }
     }
 
     pub(crate) fn evicted(&self, n: u64) {
@@ -176,28 +183,26 @@ impl Counters {
 
     pub(crate) fn snapshot(&self) -> Stats {
         let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let sums = self.per_thread.sums();
+        let since_reset = |field: usize| sums[field].saturating_sub(load(&self.at_reset[field]));
         Stats {
-            hits: self.hits.sum().saturating_sub(load(&self.hits_at_reset)),
-            misses: load(&self.misses),
-            inserts: load(&self.inserts),
+            hits: since_reset(HITS),
+            misses: since_reset(MISSES),
+            inserts: since_reset(INSERTS),
             evictions: load(&self.evictions),
             expirations: load(&self.expirations),
-            compute_time: Duration::from_nanos(load(&self.compute_nanos)),
+            compute_time: Duration::from_nanos(since_reset(COMPUTE_NANOS)),
             median_compute: Duration::from_nanos(self.compute_times.median()),
         }
     }
 
     pub(crate) fn reset(&self) {
-        self.hits_at_reset.store(self.hits.sum(), Ordering::Relaxed);
-        for c in [
-            &self.misses,
-            &self.inserts,
-            &self.evictions,
-            &self.expirations,
-            &self.compute_nanos,
-        ] {
-            c.store(0, Ordering::Relaxed);
+        let sums = self.per_thread.sums();
+        for (at_reset, sum) in self.at_reset.iter().zip(sums) {
+            at_reset.store(sum, Ordering::Relaxed);
         }
+        self.evictions.store(0, Ordering::Relaxed);
+        self.expirations.store(0, Ordering::Relaxed);
         self.compute_times.clear();
     }
 }
@@ -208,27 +213,35 @@ fn add(counter: &AtomicU64, n: u64) {
     }
 }
 
-/// A slot on its own 128-byte line, so two threads never share one (128,
-/// not 64: x86 prefetches lines in pairs).
+/// Adds `n` to a counter only this thread writes: load + store cannot lose
+/// a count.
+#[inline]
+fn bump(counter: &AtomicU64, n: u64) {
+    counter.store(counter.load(Ordering::Relaxed) + n, Ordering::Relaxed);
+}
+
+/// A thread's counters on their own 128-byte line, so two threads never
+/// share one (128, not 64: x86 prefetches lines in pairs).
 #[repr(align(128))]
 #[derive(Default)]
-struct Slot(AtomicU64);
+struct Slot([AtomicU64; FIELDS]);
 
 /// Slots in the first bucket; bucket `b` holds `FIRST << b`.
 const FIRST: usize = 4;
 /// Enough buckets for a billion threads alive at once.
 const BUCKETS: usize = 28;
 
-/// A counter with one single-writer slot per live thread.
+/// Counters with one single-writer slot per live thread.
 ///
 /// Slots are found by the thread's [`Position`] in buckets of doubling
 /// size, allocated the first time a thread of their range counts, so a
 /// cache used by few threads holds few slots.
 struct PerThread {
     buckets: [OnceLock<Box<[Slot]>>; BUCKETS],
-    /// Hits of a thread that is exiting and gave its index back already
-    /// (a cached function called from a thread-local's destructor).
-    exiting: AtomicU64,
+    /// Counts of threads that are exiting and gave their index back already
+    /// (a cached function called from a thread-local's destructor); these
+    /// are shared, so they are added atomically.
+    exiting: Slot,
 }
 
 /// Where a thread's slot is in every [`PerThread`]: bucket and offset.
@@ -246,45 +259,55 @@ impl PerThread {
     fn new() -> Self {
         PerThread {
             buckets: Default::default(),
-            exiting: AtomicU64::new(0),
+            exiting: Slot::default(),
         }
     }
 
+    /// Runs `count` on this thread's slot, which only this thread writes.
     #[inline]
-    fn add_one(&self) {
+    fn add(&self, count: impl Fn(&[AtomicU64; FIELDS])) {
         match self.slot(POSITION.with(Cell::get)) {
-            // Only this thread writes the slot: load + store cannot lose a count.
-            Some(slot) => slot.store(slot.load(Ordering::Relaxed) + 1, Ordering::Relaxed),
-            None => self.add_one_slow(),
+            Some(slot) => count(slot),
+            None => self.add_slow(count),
         }
     }
 
     #[inline]
-    fn slot(&self, (bucket, offset): Position) -> Option<&AtomicU64> {
+    fn slot(&self, (bucket, offset): Position) -> Option<&[AtomicU64; FIELDS]> {
         let slots = self.buckets.get(bucket)?.get()?;
         slots.get(offset).map(|s| &s.0)
     }
 
     #[cold]
-    fn add_one_slow(&self) {
+    fn add_slow(&self, count: impl Fn(&[AtomicU64; FIELDS])) {
         let (bucket, offset) = match POSITION.with(Cell::get) {
             (UNASSIGNED, _) => assign_position(),
             position => position,
         };
         if bucket == EXITING {
-            self.exiting.fetch_add(1, Ordering::Relaxed);
+            // Shared: count into a private copy, then add it atomically.
+            let own = Slot::default();
+            count(&own.0);
+            for (shared, n) in self.exiting.0.iter().zip(&own.0) {
+                shared.fetch_add(n.load(Ordering::Relaxed), Ordering::Relaxed);
+            }
             return;
         }
         let slots = self.buckets[bucket]
             .get_or_init(|| (0..FIRST << bucket).map(|_| Slot::default()).collect());
-        let slot = &slots[offset].0;
-        slot.store(slot.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        count(&slots[offset].0);
     }
 
-    fn sum(&self) -> u64 {
+    /// Every field summed over the slots.
+    fn sums(&self) -> [u64; FIELDS] {
+        let mut sums = [0; FIELDS];
         let slots = self.buckets.iter().filter_map(OnceLock::get).flatten();
-        slots.map(|s| s.0.load(Ordering::Relaxed)).sum::<u64>()
-            + self.exiting.load(Ordering::Relaxed)
+        for slot in slots.chain([&self.exiting]) {
+            for (sum, c) in sums.iter_mut().zip(&slot.0) {
+                *sum += c.load(Ordering::Relaxed);
+            }
+        }
+        sums
     }
 }
 
@@ -471,5 +494,28 @@ mod tests {
         counters.reset();
         counters.hit();
         assert_eq!(counters.snapshot().hits, 1);
+    }
+
+    #[test]
+    fn misses_inserts_and_compute_time_from_many_threads_are_exact() {
+        let counters = Counters::new();
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for _ in 0..1_000 {
+                        counters.miss(Duration::from_nanos(3));
+                        counters.inserted();
+                    }
+                });
+            }
+        });
+        let stats = counters.snapshot();
+        assert_eq!((stats.misses, stats.inserts), (4_000, 4_000));
+        assert_eq!(stats.compute_time, Duration::from_nanos(12_000));
+        counters.reset();
+        counters.miss(Duration::from_nanos(5));
+        let stats = counters.snapshot();
+        assert_eq!((stats.misses, stats.inserts), (1, 0));
+        assert_eq!(stats.compute_time, Duration::from_nanos(5));
     }
 }

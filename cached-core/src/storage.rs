@@ -13,10 +13,10 @@ use std::hash::{BuildHasher, Hash};
 use std::ops::Deref;
 use std::sync::Arc;
 
-use hashbrown::HashTable;
+use hashbrown::hash_table::{self, HashTable};
 
 use crate::eviction::{Linked, Links, Policy, Victim, MAX_ENTRIES};
-use crate::flight::Flight;
+use crate::flight::{self, Flight, Owner};
 
 /// `deadline` of an entry that never expires.
 pub(crate) const NEVER: u64 = u64::MAX;
@@ -78,10 +78,39 @@ pub(crate) struct Inserted {
     pub(crate) expired: u64,
 }
 
+/// A computation in progress, as the shard records it.
 struct InFlight<K, V> {
     hash: u64,
     key: K,
-    flight: Arc<Flight<V>>,
+    /// Tells this flight from a later one of the same key.
+    serial: u64,
+    owner: Owner,
+    /// What waiters wait on, created by the first of them: a leader that
+    /// nobody waits for (the common miss) allocates nothing.
+    flight: Option<Arc<Flight<V>>>,
+    /// The key was invalidated or the cache cleared: no new caller joins
+    /// this flight and its value is not stored, but the waiters it has
+    /// still get the value. Kept only while it has waiters.
+    forgotten: bool,
+}
+
+/// The leader's handle on its flight, to end it with.
+pub(crate) type Ticket = u64;
+
+/// What [`Shard::begin_flight`] made of the caller.
+pub(crate) enum FlightRole<V> {
+    /// Another caller computes the key: wait on this.
+    Join(Arc<Flight<V>>),
+    /// The caller computes the key; the flight's waiters' side if `eager`.
+    Lead(Ticket, Option<Arc<Flight<V>>>),
+}
+
+/// What [`Shard::end_flight`] found.
+pub(crate) struct Ended<V> {
+    /// The flight was not forgotten: its value may be stored.
+    pub(crate) registered: bool,
+    /// The waiters' side of the flight, if it has any, to finish.
+    pub(crate) flight: Option<Arc<Flight<V>>>,
 }
 
 /// Entries, flights and eviction order of one shard.
@@ -96,6 +125,8 @@ pub(crate) struct Shard<K, V> {
     policy: Option<Policy>,
     hasher: Hasher,
     flights: HashTable<InFlight<K, V>>,
+    /// The serial of the next flight.
+    next_serial: u64,
     /// At most this many entries; `usize::MAX` when unbounded.
     capacity: usize,
     /// No entry expires before this time.
@@ -124,6 +155,7 @@ impl<K: Eq + Hash, V> Shard<K, V> {
             policy: bounded.then(|| Policy::new(capacity)),
             hasher,
             flights: HashTable::new(),
+            next_serial: 0,
             capacity,
             earliest_deadline: NEVER,
             last_sweep: 0,
@@ -196,34 +228,71 @@ impl<K: Eq + Hash, V> Shard<K, V> {
         Removed { deadline }
     }
 
-    /// The computation in flight for this key, if any.
-    pub(crate) fn flight(&self, hash: u64, key: &K) -> Option<Arc<Flight<V>>> {
-        self.flights
-            .find(hash, |f| f.key == *key)
-            .map(|f| Arc::clone(&f.flight))
-    }
-
-    pub(crate) fn start_flight(&mut self, hash: u64, key: K, flight: Arc<Flight<V>>) {
-        self.flights
-            .insert_unique(hash, InFlight { hash, key, flight }, |f| f.hash);
-    }
-
-    /// Unregisters `flight`; false if it was no longer registered (the key
-    /// was invalidated or the cache cleared meanwhile).
-    pub(crate) fn end_flight(&mut self, hash: u64, key: &K, flight: &Arc<Flight<V>>) -> bool {
-        match self.flights.find_entry(hash, |f| f.key == *key) {
-            Ok(found) if Arc::ptr_eq(&found.get().flight, flight) => {
-                found.remove();
-                true
+    /// Joins the computation in flight for this key, creating its waiters'
+    /// side if this is the first waiter; or, if there is none, records one
+    /// led by the current thread. `eager` creates the waiters' side of a
+    /// new flight at once (an async leader marks it while polling, to
+    /// recognise recursion). One probe of the flight table either way.
+    pub(crate) fn begin_flight(&mut self, hash: u64, key: &K, eager: bool) -> FlightRole<V>
+    where
+        K: Clone,
+    {
+        let live = |f: &InFlight<K, V>| !f.forgotten && f.key == *key;
+        match self.flights.entry(hash, live, |f| f.hash) {
+            hash_table::Entry::Occupied(found) => {
+                let found = found.into_mut();
+                let owner = found.owner;
+                let flight = found
+                    .flight
+                    .get_or_insert_with(|| Arc::new(Flight::new(owner)));
+                FlightRole::Join(Arc::clone(flight))
             }
-            _ => false,
+            hash_table::Entry::Vacant(vacant) => {
+                let serial = self.next_serial;
+                self.next_serial += 1;
+                let owner = flight::current_owner();
+                let flight = eager.then(|| Arc::new(Flight::new(owner)));
+                vacant.insert(InFlight {
+                    hash,
+                    key: key.clone(),
+                    serial,
+                    owner,
+                    flight: flight.clone(),
+                    forgotten: false,
+                });
+                FlightRole::Lead(serial, flight)
+            }
         }
     }
 
-    /// Drops the flight of a key so its result is not stored.
+    /// Unregisters the flight of `ticket`, for its leader to finish.
+    pub(crate) fn end_flight(&mut self, hash: u64, ticket: Ticket) -> Ended<V> {
+        match self.flights.find_entry(hash, |f| f.serial == ticket) {
+            Ok(found) => {
+                let (f, _) = found.remove();
+                Ended {
+                    registered: !f.forgotten,
+                    flight: f.flight,
+                }
+            }
+            Err(_) => Ended {
+                registered: false,
+                flight: None,
+            },
+        }
+    }
+
+    /// Forgets the flight of a key so its result is not stored.
     pub(crate) fn forget_flight(&mut self, hash: u64, is_key: impl Fn(&K) -> bool) {
-        if let Ok(found) = self.flights.find_entry(hash, |f| is_key(&f.key)) {
-            found.remove();
+        if let Ok(found) = self
+            .flights
+            .find_entry(hash, |f| !f.forgotten && is_key(&f.key))
+        {
+            if found.get().flight.is_some() {
+                found.into_mut().forgotten = true;
+            } else {
+                found.remove();
+            }
         }
     }
 
@@ -397,7 +466,10 @@ impl<K: Eq + Hash, V> Shard<K, V> {
         self.entries.clear();
         self.index.clear();
         self.deadlines.clear();
-        self.flights.clear();
+        self.flights.retain(|f| {
+            f.forgotten = true;
+            f.flight.is_some()
+        });
         if let Some(policy) = &mut self.policy {
             policy.clear();
         }
@@ -427,6 +499,31 @@ mod tests {
                 assert_eq!(linked, (0..self.entries.len() as u32).collect::<Vec<_>>());
             }
         }
+    }
+
+    /// A forgotten flight keeps its waiters' side for its leader to
+    /// finish, but nobody new joins it and its value is not stored; a
+    /// flight without waiters allocates nothing.
+    #[test]
+    fn forgotten_flights_still_reach_their_waiters() {
+        let mut shard: Shard<u64, u64> = Shard::new(usize::MAX, Hasher::default());
+        let hash = shard.hasher.hash_one(7u64);
+        let FlightRole::Lead(first, None) = shard.begin_flight(hash, &7, false) else {
+            panic!("the first caller leads, allocating nothing");
+        };
+        let FlightRole::Join(waiter) = shard.begin_flight(hash, &7, false) else {
+            panic!("the second caller waits");
+        };
+        shard.forget_flight(hash, |k| *k == 7);
+        let FlightRole::Lead(second, _) = shard.begin_flight(hash, &7, false) else {
+            panic!("a forgotten flight is not joined");
+        };
+        let ended = shard.end_flight(hash, first);
+        assert!(!ended.registered);
+        assert!(Arc::ptr_eq(&ended.flight.expect("waited on"), &waiter));
+        let ended = shard.end_flight(hash, second);
+        assert!(ended.registered && ended.flight.is_none());
+        assert!(!shard.end_flight(hash, second).registered);
     }
 
     /// Random inserts, hits, removals and sweeps keep every structure
