@@ -48,6 +48,24 @@ impl Resolved {
     fn is(&self, tag: TypeId, self_type: &'static str) -> bool {
         self.tag == tag && same_name(self.self_type, self_type)
     }
+
+    /// The cache of instantiation `G`, if this entry holds it.
+    #[inline]
+    fn cache<G: ?Sized + 'static, K: 'static, V: 'static>(&self) -> Option<&'static Cache<K, V>> {
+        if self.tag != tag_of::<G, K, V>() {
+            return None;
+        }
+        // SAFETY: `self.cache` was made from a `&'static Cache<K2, V2>` stored
+        // with `tag` = `tag_of::<G2, K2, V2>()` (see `Site::resolve`); equal
+        // type ids mean `K2 = K` and `V2 = V`.
+        Some(unsafe { &*self.cache.cast::<Cache<K, V>>() })
+    }
+}
+
+/// `TypeId` of `(Instance<G>, Cache<K, V>)`: equal ids mean equal `K` and `V`.
+#[inline]
+fn tag_of<G: ?Sized + 'static, K: 'static, V: 'static>() -> TypeId {
+    TypeId::of::<(Instance<G>, Cache<K, V>)>()
 }
 
 /// Type names of one type are usually one string in the binary; the
@@ -78,16 +96,10 @@ impl Site {
         V: Send + Sync + 'static,
         P: ValuePolicy<V>,
     {
-        let tag = TypeId::of::<(Instance<G>, Cache<K, V>)>();
-        match self.first.get() {
-            // A function's site holds no method's entries: the tag decides.
-            Some(first) if first.tag == tag => {
-                // SAFETY: `first.cache` was made from a `&'static Cache<K2, V2>`
-                // stored with `tag` = TypeId of `(Instance<G>, Cache<K2, V2>)`;
-                // equal type ids mean `K2 = K` and `V2 = V`.
-                unsafe { &*first.cache.cast::<Cache<K, V>>() }
-            }
-            _ => self.find::<K, V, P>(tag, "", values),
+        // A function's site holds no method's entries: the tag decides.
+        match self.first.get().and_then(Resolved::cache::<G, K, V>) {
+            Some(cache) => cache,
+            None => self.find::<G, K, V, P>("", values),
         }
     }
 
@@ -104,22 +116,21 @@ impl Site {
         V: Send + Sync + 'static,
         P: ValuePolicy<V>,
     {
-        let tag = TypeId::of::<(Instance<G>, Cache<K, V>)>();
-        match self.first.get() {
-            Some(first) if first.is(tag, self_type) => {
-                // SAFETY: as in `cache`, the tag matched.
-                unsafe { &*first.cache.cast::<Cache<K, V>>() }
-            }
-            _ => self.find::<K, V, P>(tag, self_type, values),
+        let first = self
+            .first
+            .get()
+            .filter(|first| same_name(first.self_type, self_type));
+        match first.and_then(Resolved::cache::<G, K, V>) {
+            Some(cache) => cache,
+            None => self.find::<G, K, V, P>(self_type, values),
         }
     }
 
     /// Another instantiation than the first: walks the chain, and resolves
     /// through the registry when this site has not seen it yet.
     #[inline(never)]
-    fn find<K, V, P>(
+    fn find<G: ?Sized + 'static, K, V, P>(
         &'static self,
-        tag: TypeId,
         self_type: &'static str,
         values: P,
     ) -> &'static Cache<K, V>
@@ -130,19 +141,19 @@ impl Site {
     {
         let mut node = self.first.get();
         while let Some(resolved) = node {
-            if resolved.is(tag, self_type) {
-                // SAFETY: as in `cache`, the tag matched.
-                return unsafe { &*resolved.cache.cast::<Cache<K, V>>() };
+            if same_name(resolved.self_type, self_type) {
+                if let Some(cache) = resolved.cache::<G, K, V>() {
+                    return cache;
+                }
             }
             node = resolved.next.get().map(|next| &**next);
         }
-        self.resolve::<K, V, P>(tag, self_type, values)
+        self.resolve::<G, K, V, P>(self_type, values)
     }
 
     #[cold]
-    fn resolve<K, V, P>(
+    fn resolve<G: ?Sized + 'static, K, V, P>(
         &'static self,
-        tag: TypeId,
         self_type: &'static str,
         values: P,
     ) -> &'static Cache<K, V>
@@ -151,6 +162,7 @@ impl Site {
         V: Send + Sync + 'static,
         P: ValuePolicy<V>,
     {
+        let tag = tag_of::<G, K, V>();
         let config = self.config;
         let cache = registry::resolve(config.id, self_type, tag, || Cache::new(config, values));
         self.remember(tag, self_type, (cache as *const Cache<K, V>).cast());
