@@ -124,6 +124,13 @@ where
         deadline == NEVER || self.time.is_before(deadline)
     }
 
+    /// [`is_live`](Self::is_live) without reading the precise clock: false
+    /// when unsure, for a fast path that can fall back to a slower one.
+    #[inline]
+    fn is_surely_live(&self, deadline: u64) -> bool {
+        deadline == NEVER || self.time.is_surely_before(deadline)
+    }
+
     fn deadline_from(&self, now: u64) -> u64 {
         self.ttl.map_or(NEVER, |ttl| now.saturating_add(ttl))
     }
@@ -140,30 +147,51 @@ where
     ) -> Result<V, Miss<K>> {
         if size_of::<K>() == 0 {
             // No hash, no probe, no `touch` (eviction order is moot with a
-            // single key): the published entry.
+            // single key), no call: the published entry.
             let solo = self.shards[0].0.read_solo(|entry, deadline| {
-                (query.matches(&entry.key) && self.is_live(deadline))
+                (query.matches(&entry.key) && self.is_surely_live(deadline))
                     .then(|| P::clone_value(&entry.value))
             });
             if let Some(value) = solo {
-                self.counters.hit();
-                return Ok(value);
+                return Ok(self.counted_hit(value));
             }
+            // Not published, or a read nested in another: `compute` looks
+            // again under the lock, so the hit above needs no saved register.
+            return Err(Miss {
+                hash: query.hash_with(&self.hasher),
+                key: query.to_key(),
+            });
         }
         let hash = query.hash_with(&self.hasher);
         let shard = self.shard(hash).read_guard();
         let found = self.find_live::<Q, P>(&shard, hash, &query);
         drop(shard);
         match found {
-            Some(value) => {
-                self.counters.hit();
-                Ok(value)
-            }
+            Some(value) => Ok(self.counted_hit(value)),
             None => Err(Miss {
                 hash,
                 key: query.to_key(),
             }),
         }
+    }
+
+    /// Counts a hit and returns its value. Calls nothing unless this thread
+    /// has yet to count in this cache, and then only as a tail call: the
+    /// hit paths need no saved registers.
+    #[inline(always)]
+    fn counted_hit(&self, value: V) -> V {
+        if self.counters.try_hit() {
+            value
+        } else {
+            self.count_hit_slowly(value)
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn count_hit_slowly(&self, value: V) -> V {
+        self.counters.hit();
+        value
     }
 
     /// A copy of the live value of the key, if the shard has one.
@@ -225,6 +253,9 @@ where
     /// Looks again under the shard's write lock, then joins or starts the
     /// key's flight; `eager` as in [`Shard::begin_flight`].
     fn begin<P: ValuePolicy<V>>(&self, hash: u64, key: &K, eager: bool) -> Begin<V> {
+        // A thread's first lock-free single-entry read needs its reader
+        // slot, which that inlined path does not claim.
+        crate::readers::current();
         let mut shard = self.shard(hash).write();
         if let Some(entry) = shard.find(hash, |k| k == key) {
             if self.is_live(entry.deadline) {

@@ -130,14 +130,27 @@ impl TimeSource {
     /// Whether an entry with this deadline is still live.
     #[inline]
     pub(crate) fn is_before(&self, deadline: u64) -> bool {
-        if let Some(clock) = self.custom.get() {
-            return duration_nanos(clock.now()) < deadline;
+        self.is_surely_before(deadline) || self.is_before_precisely(deadline)
+    }
+
+    /// Whether the coarse clock alone shows the deadline is ahead; false
+    /// when it cannot tell (near the deadline, or a custom clock).
+    #[inline]
+    pub(crate) fn is_surely_before(&self, deadline: u64) -> bool {
+        if self.custom.get().is_some() {
+            return false;
         }
         let coarse = COARSE.load(Ordering::Relaxed);
-        if coarse != 0 && coarse.saturating_add(duration_nanos(PRECISE_WINDOW)) < deadline {
-            return true;
+        coarse != 0 && coarse.saturating_add(duration_nanos(PRECISE_WINDOW)) < deadline
+    }
+
+    /// Out of line: a hit far from its deadline needs no saved registers.
+    #[inline(never)]
+    fn is_before_precisely(&self, deadline: u64) -> bool {
+        match self.custom.get() {
+            Some(clock) => duration_nanos(clock.now()) < deadline,
+            None => precise_nanos() < deadline,
         }
-        precise_nanos() < deadline
     }
 }
 

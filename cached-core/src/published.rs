@@ -46,10 +46,13 @@ impl<T> Published<T> {
         }
     }
 
-    /// Runs `read` on the published target, if any.
+    /// Runs `read` on the published target, if any; `None` also when this
+    /// thread has no reader slot yet (see [`readers::claimed`]).
+    ///
+    /// [`readers::claimed`]: crate::readers::claimed
     #[inline(always)]
     pub(crate) fn read<R>(&self, read: impl FnOnce(&T) -> Option<R>) -> Option<R> {
-        self.read_as(crate::readers::current(), read)
+        self.read_as(crate::readers::claimed(), read)
     }
 
     /// [`read`](Self::read) on behalf of the thread owning `slot`; `None`

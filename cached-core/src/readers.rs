@@ -161,12 +161,18 @@ impl Drop for Registry {
 }
 
 #[cfg(not(loom))]
-pub(crate) use current::{current, global};
+pub(crate) use current::{claimed, current, global};
 
 /// Under loom, caches read through their locks: thread-local slots are not
 /// modelled, and `loom_tests` checks the protocol with explicit slots.
 #[cfg(loom)]
 pub(crate) fn current() -> Option<&'static Slot> {
+    None
+}
+
+/// Under loom, as [`current`].
+#[cfg(loom)]
+pub(crate) fn claimed() -> Option<&'static Slot> {
     None
 }
 
@@ -221,6 +227,15 @@ mod current {
             Some(slot) => Some(slot),
             None => claim(),
         }
+    }
+
+    /// The calling thread's slot if it has one already: no call, for
+    /// paths that must not save registers (the caller's slow path then
+    /// claims one with [`current`]).
+    #[inline(always)]
+    pub(crate) fn claimed() -> Option<&'static Slot> {
+        // SAFETY: as in `Owner::drop`.
+        unsafe { MINE.with(Cell::get).as_ref() }
     }
 
     #[cold]

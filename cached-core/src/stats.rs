@@ -13,7 +13,7 @@
 use std::cell::Cell;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -155,6 +155,22 @@ impl Counters {
         }
     }
 
+    /// [`hit`](Self::hit) if this thread's slot exists: true when counted
+    /// (or statistics are off). Has no call, for the hit paths.
+    #[inline]
+    pub(crate) fn try_hit(&self) -> bool {
+        if !ENABLED.load(Ordering::Relaxed) {
+            return true;
+        }
+        match self.per_thread.slot(POSITION.with(Cell::get)) {
+            Some(slot) => {
+                bump(&slot[HITS], 1);
+                true
+            }
+            None => false,
+        }
+    }
+
     pub(crate) fn miss(&self, compute_time: Duration) {
         if !is_enabled() {
             return;
@@ -230,6 +246,9 @@ struct Slot([AtomicU64; FIELDS]);
 const FIRST: usize = 4;
 /// Enough buckets for a billion threads alive at once.
 const BUCKETS: usize = 28;
+/// Length of the bucket array: a power of two, so a hit masks the bucket
+/// instead of checking it; the buckets from `BUCKETS` on stay empty.
+const BUCKET_ARRAY: usize = 32;
 
 /// Counters with one single-writer slot per live thread.
 ///
@@ -237,22 +256,27 @@ const BUCKETS: usize = 28;
 /// size, allocated the first time a thread of their range counts, so a
 /// cache used by few threads holds few slots.
 struct PerThread {
-    buckets: [OnceLock<Box<[Slot]>>; BUCKETS],
+    /// Bucket `b`: null, or `FIRST << b` slots from `Box<[Slot]>`.
+    buckets: [AtomicPtr<Slot>; BUCKET_ARRAY],
     /// Counts of threads that are exiting and gave their index back already
     /// (a cached function called from a thread-local's destructor); these
     /// are shared, so they are added atomically.
     exiting: Slot,
 }
 
-/// Where a thread's slot is in every [`PerThread`]: bucket and offset.
-/// A bucket of `UNASSIGNED` or `EXITING` (both out of range) means the
-/// thread has no slot.
+/// Where a thread's slot is in every [`PerThread`]: bucket and offset,
+/// with `offset < FIRST << bucket`. A bucket of `UNASSIGNED` or `EXITING`
+/// (never allocated) means the thread has no slot.
 type Position = (usize, usize);
 
 /// The position of a thread index.
 fn locate(index: usize) -> Position {
     let bucket = (index / FIRST + 1).ilog2() as usize;
     (bucket, index - FIRST * ((1 << bucket) - 1))
+}
+
+fn bucket_len(bucket: usize) -> usize {
+    FIRST << bucket
 }
 
 impl PerThread {
@@ -272,15 +296,23 @@ impl PerThread {
         }
     }
 
+    /// Two loads and no bounds check: this runs on every hit.
     #[inline]
     fn slot(&self, (bucket, offset): Position) -> Option<&[AtomicU64; FIELDS]> {
-        let slots = self.buckets.get(bucket)?.get()?;
-        slots.get(offset).map(|s| &s.0)
+        // Acquire: pairs with the release publishing the zeroed slots.
+        let slots = self.buckets[bucket % BUCKET_ARRAY].load(Ordering::Acquire);
+        if slots.is_null() {
+            return None;
+        }
+        debug_assert!(offset < bucket_len(bucket));
+        // SAFETY: a non-null bucket holds `bucket_len(bucket)` slots, freed
+        // only with `self`, and a position's offset is below that length.
+        Some(unsafe { &(*slots.add(offset)).0 })
     }
 
     #[cold]
     fn add_slow(&self, count: impl Fn(&[AtomicU64; FIELDS])) {
-        let (bucket, offset) = match POSITION.with(Cell::get) {
+        let (bucket, _) = match POSITION.with(Cell::get) {
             (UNASSIGNED, _) => assign_position(),
             position => position,
         };
@@ -293,16 +325,56 @@ impl PerThread {
             }
             return;
         }
-        let slots = self.buckets[bucket]
-            .get_or_init(|| (0..FIRST << bucket).map(|_| Slot::default()).collect());
-        count(&slots[offset].0);
+        self.allocate(bucket);
+        self.add(count);
+    }
+
+    /// Makes bucket `bucket` hold its slots, unless a racing thread did.
+    fn allocate(&self, bucket: usize) {
+        let fresh: Box<[Slot]> = (0..bucket_len(bucket)).map(|_| Slot::default()).collect();
+        let fresh = Box::into_raw(fresh).cast::<Slot>();
+        let raced = self.buckets[bucket]
+            .compare_exchange(
+                std::ptr::null_mut(),
+                fresh,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_err();
+        if raced {
+            // SAFETY: made just above from a boxed slice of this length,
+            // and never published.
+            drop(unsafe { Self::boxed(fresh, bucket) });
+        }
+    }
+
+    /// The slots of a bucket pointer as the box they came from.
+    ///
+    /// # Safety
+    /// `slots` came from `Box::into_raw` of `bucket_len(bucket)` slots, and
+    /// nothing else will use it.
+    unsafe fn boxed(slots: *mut Slot, bucket: usize) -> Box<[Slot]> {
+        let slice = std::ptr::slice_from_raw_parts_mut(slots, bucket_len(bucket));
+        // SAFETY: see the function's contract.
+        unsafe { Box::from_raw(slice) }
+    }
+
+    /// The allocated buckets' slots.
+    fn slots(&self) -> impl Iterator<Item = &Slot> {
+        self.buckets.iter().enumerate().flat_map(|(bucket, slots)| {
+            let slots = slots.load(Ordering::Acquire);
+            if slots.is_null() {
+                return [].iter();
+            }
+            // SAFETY: as in `slot`.
+            unsafe { std::slice::from_raw_parts(slots, bucket_len(bucket)) }.iter()
+        })
     }
 
     /// Every field summed over the slots.
     fn sums(&self) -> [u64; FIELDS] {
         let mut sums = [0; FIELDS];
-        let slots = self.buckets.iter().filter_map(OnceLock::get).flatten();
-        for slot in slots.chain([&self.exiting]) {
+        for slot in self.slots().chain([&self.exiting]) {
             for (sum, c) in sums.iter_mut().zip(&slot.0) {
                 *sum += c.load(Ordering::Relaxed);
             }
@@ -311,17 +383,31 @@ impl PerThread {
     }
 }
 
-/// This thread has no index yet.
-const UNASSIGNED: usize = usize::MAX;
+impl Drop for PerThread {
+    fn drop(&mut self) {
+        for (bucket, slots) in self.buckets.iter_mut().enumerate() {
+            let slots = *slots.get_mut();
+            if !slots.is_null() {
+                // SAFETY: published by `allocate`, and `&mut self` means no
+                // thread is counting any more.
+                drop(unsafe { Self::boxed(slots, bucket) });
+            }
+        }
+    }
+}
+
+/// This thread has no index yet (a bucket that is never allocated).
+const UNASSIGNED: usize = BUCKET_ARRAY - 2;
 /// This thread is exiting and has given its index back.
-const EXITING: usize = usize::MAX - 1;
+const EXITING: usize = BUCKET_ARRAY - 1;
+const _: () = assert!(BUCKETS <= UNASSIGNED && BUCKETS <= EXITING);
 
 thread_local! {
     /// The thread's slot position in every cache; no destructor, so reading
     /// it is one thread-local load, valid even while the thread exits.
     static POSITION: Cell<Position> = const { Cell::new((UNASSIGNED, 0)) };
     /// Gives the thread's index back when it exits.
-    static RELEASE: Release = const { Release(Cell::new(UNASSIGNED)) };
+    static RELEASE: Release = const { Release(Cell::new(usize::MAX)) };
 }
 
 /// Indices of exited threads, handed out smallest first so indices stay
