@@ -408,3 +408,42 @@ fn unsafe_extern_deprecated_and_where_clauses_are_kept() {
     assert_eq!(with_where("ab", "c"), 3);
     assert!(with_where_memokit().contains(("ab", "c")));
 }
+
+counter!(INNER);
+#[cached]
+fn inner_value() -> usize {
+    bump(&INNER)
+}
+
+/// A value whose `Clone` calls another cached function: that hit happens
+/// while the outer hit is still reading its entry.
+#[derive(Debug, PartialEq)]
+struct ClonesThroughACache(usize);
+
+impl Clone for ClonesThroughACache {
+    fn clone(&self) -> Self {
+        ClonesThroughACache(self.0 + inner_value())
+    }
+}
+
+#[cached]
+fn outer_value() -> ClonesThroughACache {
+    ClonesThroughACache(100)
+}
+
+#[test]
+fn a_hit_nested_in_a_values_clone_is_a_hit() {
+    inner_value();
+    outer_value();
+    let inner_before = inner_value_memokit().stats();
+    for _ in 0..3 {
+        // Each hit clones the stored value, whose clone adds 1.
+        let stored = outer_value_memokit().peek(()).expect("stored").0 - 1;
+        assert_eq!(outer_value(), ClonesThroughACache(stored + 1));
+    }
+    assert_eq!(INNER.load(Ordering::SeqCst), 1);
+    let (outer, inner) = (outer_value_memokit().stats(), inner_value_memokit().stats());
+    assert_eq!((outer.hits, outer.misses), (3, 1));
+    // Each hit and each peek cloned once, and each clone hit `inner_value`.
+    assert_eq!((inner.hits - inner_before.hits, inner.misses), (6, 1));
+}

@@ -253,9 +253,17 @@ where
     /// Looks again under the shard's write lock, then joins or starts the
     /// key's flight; `eager` as in [`Shard::begin_flight`].
     fn begin<P: ValuePolicy<V>>(&self, hash: u64, key: &K, eager: bool) -> Begin<V> {
-        // A thread's first lock-free single-entry read needs its reader
-        // slot, which that inlined path does not claim.
-        crate::readers::current();
+        if size_of::<K>() == 0 {
+            // The lock-free single-entry read gave up: nothing published,
+            // the thread's first read (this claims its reader slot), or a
+            // read nested in another. A shared read finds a stored value
+            // without retracting the publication, as the write lock would.
+            let shard = self.shard(hash).read_guard();
+            if let Some(value) = self.find_live::<&K, P>(&shard, hash, &key) {
+                self.counters.hit();
+                return Begin::Hit(value);
+            }
+        }
         let mut shard = self.shard(hash).write();
         if let Some(entry) = shard.find(hash, |k| k == key) {
             if self.is_live(entry.deadline) {
