@@ -3,7 +3,6 @@
 use std::future::Future;
 use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
-use std::time::Instant;
 
 use crate::clock::{self, Clock, TimeSource};
 use crate::config::Config;
@@ -12,6 +11,7 @@ use crate::flight_async::{self, Join};
 use crate::key::Lookup;
 use crate::shard_lock::ShardLock;
 use crate::stats::{Counters, Stats};
+use crate::stopwatch::Stopwatch;
 use crate::storage::{FlightRole, Shard, Ticket, NEVER};
 use crate::values::{ValueOps, ValuePolicy};
 
@@ -246,7 +246,7 @@ where
             hash,
             key: Some(key),
             ticket,
-            started: Instant::now(),
+            started: Stopwatch::start(),
         }
     }
 
@@ -405,7 +405,7 @@ where
     hash: u64,
     key: Option<K>,
     ticket: Ticket,
-    started: Instant,
+    started: Stopwatch,
 }
 
 impl<K, V> Leader<'_, K, V>
@@ -415,7 +415,7 @@ where
 {
     fn complete<P: ValuePolicy<V>>(&mut self, value: &V) {
         let cache = self.cache;
-        cache.counters.miss(self.started.elapsed());
+        cache.counters.miss(self.started.ticks());
         let key = self.key.take().expect("completed once");
         let cacheable = P::is_cacheable(value);
         let flight = {
@@ -445,7 +445,7 @@ where
         }
         // The computation panicked: count it, store nothing, wake a waiter.
         let cache = self.cache;
-        cache.counters.miss(self.started.elapsed());
+        cache.counters.miss(self.started.ticks());
         let ended = cache
             .shard(self.hash)
             .write()

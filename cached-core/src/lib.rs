@@ -26,6 +26,7 @@ mod report;
 mod shard_lock;
 mod site;
 pub mod stats;
+mod stopwatch;
 mod storage;
 mod sync;
 mod values;

@@ -8,6 +8,7 @@ use crate::cache::Cache;
 use crate::config::Config;
 use crate::registry::{self, CacheInfo};
 use crate::stats::{self, Stats};
+use crate::stopwatch::{self, Stopwatch};
 use crate::values::AllValues;
 
 /// What every cached function of the program has done so far, and whether
@@ -498,14 +499,11 @@ pub(crate) fn time_per_call(mut f: impl FnMut()) -> Duration {
 
 /// The median time measured around nothing, as a miss is measured.
 fn timer_overhead() -> Duration {
-    let mut samples: Vec<Duration> = (0..1001)
-        .map(|_| {
-            let start = black_box(Instant::now());
-            start.elapsed()
-        })
+    let mut samples: Vec<u64> = (0..1001)
+        .map(|_| black_box(Stopwatch::start()).ticks())
         .collect();
     samples.sort_unstable();
-    samples[samples.len() / 2]
+    Duration::from_nanos(stopwatch::to_nanos(samples[samples.len() / 2]))
 }
 
 /// The hit cost of a permanent cache of `u64` keys and values.

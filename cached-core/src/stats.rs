@@ -19,6 +19,8 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
+use crate::stopwatch::to_nanos;
+
 /// A snapshot of one cache's counters.
 ///
 /// `hits + misses` is the number of completed calls: a *hit* is answered
@@ -49,7 +51,7 @@ pub struct Stats {
     /// Entries removed because their `ttl` passed.
     pub expirations: u64,
     /// Total time spent running the function on misses, as timed around the
-    /// call (so it includes the cost of reading the clock, about 20 ns).
+    /// call (so it includes the cost of reading the clock, about 10 ns).
     pub compute_time: Duration,
     /// The median time of one miss's computation, timed like
     /// `compute_time` and accurate to 1/8 either way. Unlike the mean, a
@@ -119,7 +121,7 @@ pub fn is_enabled() -> bool {
 
 /// Live counters of one cache.
 pub(crate) struct Counters {
-    /// Hits, misses, inserts and compute nanoseconds.
+    /// Hits, misses, inserts and compute ticks.
     per_thread: PerThread,
     /// The per-thread sums at the last reset: a thread's slot is written
     /// only by that thread, so a reset cannot zero it and subtracts instead.
@@ -133,7 +135,7 @@ pub(crate) struct Counters {
 const HITS: usize = 0;
 const MISSES: usize = 1;
 const INSERTS: usize = 2;
-const COMPUTE_NANOS: usize = 3;
+const COMPUTE_TICKS: usize = 3;
 const FIELDS: usize = 4;
 
 impl Counters {
@@ -171,16 +173,17 @@ impl Counters {
         }
     }
 
-    pub(crate) fn miss(&self, compute_time: Duration) {
+    /// Counts a miss whose computation took `ticks` of the
+    /// [`stopwatch`](crate::stopwatch).
+    pub(crate) fn miss(&self, ticks: u64) {
         if !is_enabled() {
             return;
         }
-        let nanos = u64::try_from(compute_time.as_nanos()).unwrap_or(u64::MAX);
         self.per_thread.add(|slot| {
             bump(&slot[MISSES], 1);
-            bump(&slot[COMPUTE_NANOS], nanos);
+            bump(&slot[COMPUTE_TICKS], ticks);
         });
-        self.compute_times.record(nanos);
+        self.compute_times.record(ticks);
     }
 
     pub(crate) fn inserted(&self) {
@@ -199,17 +202,25 @@ impl Counters {
 
     pub(crate) fn snapshot(&self) -> Stats {
         let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        let sums = self.per_thread.sums();
-        let since_reset = |field: usize| sums[field].saturating_sub(load(&self.at_reset[field]));
+        let counts = self.since_reset();
         Stats {
-            hits: since_reset(HITS),
-            misses: since_reset(MISSES),
-            inserts: since_reset(INSERTS),
+            hits: counts[HITS],
+            misses: counts[MISSES],
+            inserts: counts[INSERTS],
             evictions: load(&self.evictions),
             expirations: load(&self.expirations),
-            compute_time: Duration::from_nanos(since_reset(COMPUTE_NANOS)),
-            median_compute: Duration::from_nanos(self.compute_times.median()),
+            compute_time: Duration::from_nanos(to_nanos(counts[COMPUTE_TICKS])),
+            median_compute: Duration::from_nanos(to_nanos(self.compute_times.median())),
         }
+    }
+
+    /// The per-thread fields summed, less their sums at the last reset.
+    fn since_reset(&self) -> [u64; FIELDS] {
+        let mut counts = self.per_thread.sums();
+        for (count, at_reset) in counts.iter_mut().zip(&self.at_reset) {
+            *count = count.saturating_sub(at_reset.load(Ordering::Relaxed));
+        }
+        counts
     }
 
     pub(crate) fn reset(&self) {
@@ -453,28 +464,28 @@ impl Drop for Release {
 /// Sub-buckets per power of two: bucket width is 1/4 of its lower bound.
 const SUB_BITS: u32 = 2;
 const SUB: usize = 1 << SUB_BITS;
-/// Times up to 2^40 ns (18 minutes) get their own buckets; longer ones
-/// share the last.
+/// Times up to 2^40 ticks (six minutes at 3 GHz) get their own buckets;
+/// longer ones share the last.
 const MAX_BITS: u32 = 40;
 const HISTOGRAM_BUCKETS: usize = SUB + (MAX_BITS - SUB_BITS) as usize * SUB;
 
-/// Compute times on a log-linear scale, for their median. Updated on misses
-/// only; allocated on the first one.
+/// Compute times in ticks on a log-linear scale, for their median.
+/// Updated on misses only; allocated on the first one.
 struct Histogram {
     counts: OnceLock<Box<[AtomicU64]>>,
 }
 
-fn histogram_bucket(nanos: u64) -> usize {
-    if nanos < SUB as u64 {
-        return nanos as usize;
+fn histogram_bucket(ticks: u64) -> usize {
+    if ticks < SUB as u64 {
+        return ticks as usize;
     }
-    let bits = nanos.ilog2().min(MAX_BITS - 1);
-    let nanos = nanos.min((1 << MAX_BITS) - 1);
-    let sub = (nanos >> (bits - SUB_BITS)) as usize & (SUB - 1);
+    let bits = ticks.ilog2().min(MAX_BITS - 1);
+    let ticks = ticks.min((1 << MAX_BITS) - 1);
+    let sub = (ticks >> (bits - SUB_BITS)) as usize & (SUB - 1);
     SUB + (bits - SUB_BITS) as usize * SUB + sub
 }
 
-/// The middle of a bucket's range, in nanoseconds.
+/// The middle of a bucket's range, in ticks.
 fn histogram_midpoint(bucket: usize) -> u64 {
     if bucket < SUB {
         return bucket as u64;
@@ -492,11 +503,11 @@ impl Histogram {
         }
     }
 
-    fn record(&self, nanos: u64) {
+    fn record(&self, ticks: u64) {
         let counts = self
             .counts
             .get_or_init(|| (0..HISTOGRAM_BUCKETS).map(|_| AtomicU64::new(0)).collect());
-        counts[histogram_bucket(nanos)].fetch_add(1, Ordering::Relaxed);
+        counts[histogram_bucket(ticks)].fetch_add(1, Ordering::Relaxed);
     }
 
     fn median(&self) -> u64 {
@@ -589,7 +600,7 @@ mod tests {
             for _ in 0..4 {
                 s.spawn(|| {
                     for _ in 0..1_000 {
-                        counters.miss(Duration::from_nanos(3));
+                        counters.miss(3);
                         counters.inserted();
                     }
                 });
@@ -597,11 +608,11 @@ mod tests {
         });
         let stats = counters.snapshot();
         assert_eq!((stats.misses, stats.inserts), (4_000, 4_000));
-        assert_eq!(stats.compute_time, Duration::from_nanos(12_000));
+        assert_eq!(counters.since_reset()[COMPUTE_TICKS], 12_000);
         counters.reset();
-        counters.miss(Duration::from_nanos(5));
+        counters.miss(5);
         let stats = counters.snapshot();
         assert_eq!((stats.misses, stats.inserts), (1, 0));
-        assert_eq!(stats.compute_time, Duration::from_nanos(5));
+        assert_eq!(counters.since_reset()[COMPUTE_TICKS], 5);
     }
 }
