@@ -51,7 +51,7 @@ pub struct Stats {
     /// Entries removed because their `ttl` passed.
     pub expirations: u64,
     /// Total time spent running the function on misses, as timed around the
-    /// call (so it includes the cost of reading the clock, about 10 ns).
+    /// call (so it includes the cost of reading the clock, a few ns).
     pub compute_time: Duration,
     /// The median time of one miss's computation, timed like
     /// `compute_time` and accurate to 1/8 either way. Unlike the mean, a
