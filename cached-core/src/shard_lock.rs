@@ -65,8 +65,8 @@ impl<K: Eq + Hash, V> ShardLock<K, V> {
     }
 
     /// Runs `read` on the single entry of a zero-sized key and its
-    /// deadline, without taking the lock; `None` if there is no entry or
-    /// this thread is already in a lock-free read.
+    /// deadline, without taking the lock; `None` if there is no entry,
+    /// this thread has no reader slot yet or is already in a lock-free read.
     #[inline(always)]
     pub(crate) fn read_solo<R>(
         &self,

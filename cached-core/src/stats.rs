@@ -152,8 +152,8 @@ impl Counters {
     /// Counts a hit in this thread's own slot: no shared line, no RMW.
     #[inline]
     pub(crate) fn hit(&self) {
-        if ENABLED.load(Ordering::Relaxed) {
-            self.per_thread.add(|slot| bump(&slot[HITS], 1));
+        if !self.try_hit() {
+            self.per_thread.add_slow(|slot| bump(&slot[HITS], 1));
         }
     }
 
