@@ -5,9 +5,10 @@
 pub use memokit_core::{report, HitCostSource, Mode, Report, Row, Verdict};
 pub use memokit_core::{CacheInfo, CacheRef, Clock, Lookup, ManualClock, Stats};
 
-/// Statistics of every cache: the switch that turns them off.
+/// Statistics of every cache: the switch that turns them off, and how
+/// compute time is sampled.
 pub mod stats {
-    pub use memokit_core::stats::{is_enabled, set_enabled};
+    pub use memokit_core::stats::{is_enabled, set_enabled, ALWAYS_TIMED, TIMED_ONE_IN};
 }
 pub use memokit_macros::cached;
 

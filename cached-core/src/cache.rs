@@ -239,15 +239,15 @@ where
         value
     }
 
-    /// The caller that computes `key`, its clock started unless
-    /// statistics are off (reading it is a fifth of a miss's cost).
+    /// The caller that computes `key`, its clock started if this miss is
+    /// one of those timed (see `Stats::compute_time`).
     fn leader(&self, hash: u64, key: K, ticket: Ticket) -> Leader<'_, K, V> {
         Leader {
             cache: self,
             hash,
             key: Some(key),
             ticket,
-            started: crate::stats::is_enabled().then(Stopwatch::start),
+            started: self.counters.should_time().then(Stopwatch::start),
         }
     }
 
@@ -406,8 +406,7 @@ where
     hash: u64,
     key: Option<K>,
     ticket: Ticket,
-    /// `None`: statistics were off when the computation began, and it is
-    /// not counted.
+    /// `None`: this computation is not timed.
     started: Option<Stopwatch>,
 }
 
@@ -418,9 +417,9 @@ where
 {
     fn complete<P: ValuePolicy<V>>(&mut self, value: &V) {
         let cache = self.cache;
-        if let Some(started) = &self.started {
-            cache.counters.miss(started.ticks());
-        }
+        cache
+            .counters
+            .miss(self.started.as_ref().map(Stopwatch::ticks));
         let key = self.key.take().expect("completed once");
         let cacheable = P::is_cacheable(value);
         let flight = {
@@ -450,9 +449,9 @@ where
         }
         // The computation panicked: count it, store nothing, wake a waiter.
         let cache = self.cache;
-        if let Some(started) = &self.started {
-            cache.counters.miss(started.ticks());
-        }
+        cache
+            .counters
+            .miss(self.started.as_ref().map(Stopwatch::ticks));
         let ended = cache
             .shard(self.hash)
             .write()
