@@ -21,10 +21,12 @@ use crate::values::AllValues;
 /// # Method
 /// - Counts (hits, misses, evictions, expirations) are the caches' own
 ///   statistics, exact at the moment each cache is read.
-/// - *Compute time* is timed around each miss's call of the function. Reading
-///   the clock costs time too (about 20 ns); the report times that overhead
-///   once per report and takes it off. The mean feeds the time saved; the
-///   median, which one preempted call cannot move, feeds the verdict.
+/// - *Compute time* is timed around a miss's call of the function (every
+///   miss at first, then a random sample, scaled: see
+///   [`Stats::compute_time`]). Reading the clock costs time too (a few
+///   ns); the report times that overhead once per report and takes it
+///   off. The mean feeds the time saved; the median, which one preempted
+///   call cannot move, feeds the verdict.
 ///   A recursive function's time includes its nested calls.
 /// - *Hit cost* is timed when the report is made: 8 rounds of 256 lookups of
 ///   one of the cache's own entries (its real key and value types, its real
