@@ -117,6 +117,13 @@ mod peer {
     pub fn miss(x: u64) -> u64 {
         work(x)
     }
+
+    /// With `cached`'s single-flight: concurrent misses of one key compute
+    /// once (a lock per key bucket, held across the computation).
+    #[cached(sync_writes = "by_key")]
+    pub fn miss_single_flight(x: u64) -> u64 {
+        work(x)
+    }
 }
 
 // ---------------------------------------------- written by hand, moka, quick_cache
@@ -389,6 +396,12 @@ fn miss(c: &mut Criterion) {
     miss_case(&mut group, "cached", peer::miss, || {
         peer::MISS.write().cache_clear()
     });
+    miss_case(
+        &mut group,
+        "cached_single_flight",
+        peer::miss_single_flight,
+        || peer::MISS_SINGLE_FLIGHT.write().cache_clear(),
+    );
     miss_case(
         &mut group,
         "moka",
