@@ -181,7 +181,7 @@ impl Counters {
         if !ENABLED.load(Ordering::Relaxed) {
             return true;
         }
-        match self.per_thread.slot(POSITION.with(Cell::get)) {
+        match self.per_thread.mine() {
             Some(slot) => {
                 bump(&slot[HITS], 1);
                 true
@@ -198,7 +198,7 @@ impl Counters {
         }
         let misses = self
             .per_thread
-            .slot(POSITION.with(Cell::get))
+            .mine()
             .map_or(0, |slot| slot[MISSES].load(Ordering::Relaxed));
         misses < ALWAYS_TIMED || one_in(TIMED_ONE_IN)
     }
@@ -281,6 +281,8 @@ fn estimated_ticks(counts: &[u64; FIELDS]) -> u64 {
     if timed == 0 {
         return 0;
     }
+    // A snapshot racing a miss may see its timed count before its count
+    // (fields are bumped, and summed, one at a time): never scale below 1.
     let scaled =
         u128::from(counts[COMPUTE_TICKS]) * u128::from(misses.max(timed)) / u128::from(timed);
     u64::try_from(scaled).unwrap_or(u64::MAX)
@@ -363,10 +365,16 @@ impl PerThread {
     /// Runs `count` on this thread's slot, which only this thread writes.
     #[inline]
     fn add(&self, count: impl Fn(&[AtomicU64; FIELDS])) {
-        match self.slot(POSITION.with(Cell::get)) {
+        match self.mine() {
             Some(slot) => count(slot),
             None => self.add_slow(count),
         }
+    }
+
+    /// This thread's slot, if it has one here yet.
+    #[inline]
+    fn mine(&self) -> Option<&[AtomicU64; FIELDS]> {
+        self.slot(POSITION.with(Cell::get))
     }
 
     /// Two loads and no bounds check: this runs on every hit.
