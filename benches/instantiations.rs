@@ -10,7 +10,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use memokit::__private::{Cache, Config, Kind, PlainKind, Site};
 
 static CONFIG: Config = Config {
-    id: "benches/instantiations.rs::parse (benches/instantiations.rs:1:1)",
+    id: "benches/instantiations.rs::parse (benches/instantiations.rs:1:1) #0",
     name: "parse",
     ttl: None,
     capacity: None,
@@ -20,7 +20,10 @@ static SITE: Site = Site::new(&CONFIG);
 /// The cache of instantiation `G`, as generated code resolves it.
 #[inline(always)]
 fn cache_of<G: 'static>() -> &'static Cache<u32, u64> {
-    SITE.cache::<G, u32, u64, _>((&Kind::<u64>::new()).memokit_values())
+    SITE.cache::<G, u32, u64, _>(
+        "instantiations::parse",
+        (&Kind::<u64>::new()).memokit_values(),
+    )
 }
 
 fn resolve_all() {

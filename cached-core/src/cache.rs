@@ -29,6 +29,8 @@ type Shards<K, V> = Box<[Aligned<ShardLock<K, V>>]>;
 /// methods here take keys.
 pub struct Cache<K, V> {
     config: &'static Config,
+    /// The function's instance, as reports show it: `app::Store<u8>::get`.
+    path: String,
     hasher: foldhash::fast::RandomState,
     shards: Shards<K, V>,
     /// `hash >> shard_shift` picks the shard (middle bits: hashbrown uses the
@@ -74,8 +76,9 @@ where
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Send + Sync + 'static,
 {
-    /// A new, empty cache. `P` decides which values are stored.
-    pub fn new<P: ValuePolicy<V>>(config: &'static Config, _values: P) -> Self {
+    /// A new, empty cache for the instance `path` of the function `config`
+    /// describes. `P` decides which values are stored.
+    pub fn new<P: ValuePolicy<V>>(config: &'static Config, path: String, _values: P) -> Self {
         let shards = shard_count(config.capacity);
         let per_shard = config.capacity.map_or(usize::MAX, |cap| cap / shards);
         let remainder = config.capacity.map_or(0, |cap| cap % shards);
@@ -86,6 +89,7 @@ where
         let hasher = foldhash::fast::RandomState::default();
         Cache {
             config,
+            path,
             shards: (0..shards)
                 .map(|i| {
                     let cap = per_shard.saturating_add(usize::from(i < remainder));
@@ -107,6 +111,11 @@ where
     /// The options this cache was created with.
     pub fn config(&self) -> &'static Config {
         self.config
+    }
+
+    /// The function's instance, as reports show it: `app::Store<u8>::get`.
+    pub fn path(&self) -> &str {
+        &self.path
     }
 
     /// The shard of a key. A zero-sized key type has a single key, in the

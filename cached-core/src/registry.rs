@@ -20,6 +20,8 @@ pub(crate) const SWEEP_EVERY: Duration = Duration::from_secs(1);
 pub trait CacheInfo: Send + Sync {
     /// The function's options.
     fn config(&self) -> &'static Config;
+    /// The path of the function's instance: `app::Store<u8>::get`.
+    fn path(&self) -> &str;
     /// A snapshot of its counters.
     fn stats(&self) -> Stats;
     /// Its number of live entries.
@@ -43,6 +45,9 @@ where
     fn config(&self) -> &'static Config {
         Cache::config(self)
     }
+    fn path(&self) -> &str {
+        Cache::path(self)
+    }
     fn stats(&self) -> Stats {
         Cache::stats(self)
     }
@@ -61,22 +66,22 @@ where
 }
 
 struct Registry {
-    /// Keyed by site id, `Self` type name (methods) and instantiation tag.
-    by_site: HashMap<(&'static str, &'static str, TypeId), &'static (dyn Any + Send + Sync)>,
+    /// Keyed by site id, instance path and instantiation tag.
+    by_site: HashMap<(&'static str, String, TypeId), &'static (dyn Any + Send + Sync)>,
     all: Vec<&'static dyn CacheInfo>,
 }
 
 static REGISTRY: Mutex<Option<Registry>> = Mutex::new(None);
 
-/// The cache registered under `(id, self_type, tag)`, created by `make` on
+/// The cache registered under `(id, path, tag)`, created by `make` on
 /// first use. It lives for the rest of the program, like a `static`.
 ///
 /// # Panics
-/// If `(id, self_type, tag)` was registered with another cache type (two functions
+/// If `(id, path, tag)` was registered with another cache type (two functions
 /// claiming the same site id, which generated code never does).
 pub(crate) fn resolve<K, V>(
     id: &'static str,
-    self_type: &'static str,
+    path: &str,
     tag: TypeId,
     make: impl FnOnce() -> Cache<K, V>,
 ) -> &'static Cache<K, V>
@@ -89,12 +94,13 @@ where
         by_site: HashMap::new(),
         all: Vec::new(),
     });
-    let found = registry.by_site.get(&(id, self_type, tag)).copied();
+    let site = (id, path.to_owned(), tag);
+    let found = registry.by_site.get(&site).copied();
     let any = match found {
         Some(any) => any,
         None => {
             let cache: &'static Cache<K, V> = Box::leak(Box::new(make()));
-            registry.by_site.insert((id, self_type, tag), cache);
+            registry.by_site.insert(site, cache);
             registry.all.push(cache);
             cache
         }

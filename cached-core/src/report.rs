@@ -123,8 +123,10 @@ impl Report {
 pub struct Row {
     /// The function's name as written: `resolve`.
     pub name: &'static str,
-    /// Module path and name, as `module_path!()` spells it: `app::net::resolve`
-    /// (a method shows its module, not its type).
+    /// The function's path with its instantiation: `app::net::resolve`,
+    /// `app::Store<u8>::get` for a method or associated function (its
+    /// `Self` type as `std::any::type_name` spells it),
+    /// `app::parse::<u32>` for an instantiation of a generic function.
     pub path: String,
     /// Where the function is defined: `src/net.rs:12:1`.
     pub location: String,
@@ -169,7 +171,11 @@ impl Row {
         // `len` sweeps expired entries first, so read the counters after it.
         let entries = cache.len();
         let stats = cache.stats();
-        let (path, location) = split_id(config.id);
+        let (id_path, location) = split_id(config.id);
+        let path = match cache.path() {
+            "" => id_path,
+            path => path.to_owned(),
+        };
         let mode = Mode::of(config);
         let mean_compute = stats.mean_compute().saturating_sub(timer_overhead);
         let median_compute = stats.median_compute.saturating_sub(timer_overhead);
@@ -195,10 +201,14 @@ impl Row {
     }
 }
 
-/// `"a::f (src/a.rs:3:1)"` → `("a::f", "src/a.rs:3:1")`.
+/// `"a::f (src/a.rs:3:1) #7"` → `("a::f", "src/a.rs:3:1")`.
 fn split_id(id: &str) -> (String, String) {
+    let id = id.rsplit_once(" #").map_or(id, |(id, _)| id);
     match id.split_once(" (") {
-        Some((path, rest)) => (path.to_owned(), rest.trim_end_matches(')').to_owned()),
+        Some((path, rest)) => {
+            let location = rest.strip_suffix(')').unwrap_or(rest);
+            (path.to_owned(), location.to_owned())
+        }
         None => (id.to_owned(), String::new()),
     }
 }
@@ -516,7 +526,7 @@ fn reference_hit_cost() -> Duration {
         ttl: None,
         capacity: None,
     };
-    let cache: Cache<u64, u64> = Cache::new(&REFERENCE, AllValues);
+    let cache: Cache<u64, u64> = Cache::new(&REFERENCE, String::new(), AllValues);
     cache.insert(1, 1);
     time_per_call(|| {
         black_box(cache.peek(black_box(&1u64)));
@@ -541,6 +551,14 @@ mod tests {
         assert_eq!(
             split_id("app::net::resolve (src/net.rs:12:1)"),
             ("app::net::resolve".to_owned(), "src/net.rs:12:1".to_owned())
+        );
+        assert_eq!(
+            split_id("app::f (src/a (1).rs:3:1) #7").1,
+            "src/a (1).rs:3:1"
+        );
+        assert_eq!(
+            split_id("app::f (src/a.rs:3:1) #7"),
+            ("app::f".to_owned(), "src/a.rs:3:1".to_owned())
         );
         assert_eq!(split_id("bare"), ("bare".to_owned(), String::new()));
     }

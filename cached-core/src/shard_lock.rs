@@ -155,7 +155,7 @@ mod tests {
             ttl,
             capacity: None,
         }));
-        Box::leak(Box::new(Cache::new(config, AllValues)))
+        Box::leak(Box::new(Cache::new(config, "solo".to_owned(), AllValues)))
     }
 
     /// A call of a function without arguments returning `next`.

@@ -4,14 +4,22 @@
 //! companion `<name>_memokit()`; both resolve, through the registry, to the
 //! same cache. A site remembers every cache it resolved in a chain of
 //! `OnceLock`s, so after the first call of an instantiation the cost is an
-//! atomic load and a type-id comparison per instantiation before it in the
-//! chain: no lock, and no write to shared memory.
+//! atomic load, a type-id and a name comparison per instantiation before it
+//! in the chain: no lock, and no write to shared memory.
 //!
-//! A generic function has one cache per instantiation, told apart by `G`.
-//! A method is also told apart by the type name of its `Self`, so that the
-//! instantiations of a generic `impl` block do not share entries; a name,
-//! unlike a `TypeId`, exists for types that borrow (`Parser<'a>`).
-
+//! A cache is identified by three things:
+//! - the site's [`Config::id`], unique per expansion of the attribute (the
+//!   macro numbers its expansions), so two functions written by one
+//!   `macro_rules!` invocation never share a cache;
+//! - the *instance*: the type name of a closure in the calling function,
+//!   which spells the function's path with every generic argument of the
+//!   function and of its `impl` (`app::Store<u8>::get`,
+//!   `<app::A as app::Describe>::describe`, `app::parse<u32>`), so every
+//!   `Self` type and every instantiation has its own cache, with or without
+//!   a receiver; a name, unlike a `TypeId`, exists for types that borrow
+//!   (`Parser<'a>`);
+//! - the instantiation tag `G` and the key and value types, which make the
+//!   cast of the cache sound.
 use std::any::TypeId;
 use std::hash::Hash;
 use std::marker::PhantomData;
@@ -32,8 +40,8 @@ pub struct Site {
 struct Resolved {
     /// `TypeId` of `(Instance<G>, Cache<K, V>)`: equal ids mean equal `K` and `V`.
     tag: TypeId,
-    /// The type name of `Self` for a method, `""` otherwise.
-    self_type: &'static str,
+    /// The calling function's instance name, as generated code passes it.
+    instance: &'static str,
     cache: *const (),
     next: OnceLock<Box<Resolved>>,
 }
@@ -45,8 +53,8 @@ unsafe impl Sync for Resolved {}
 
 impl Resolved {
     #[inline]
-    fn is(&self, tag: TypeId, self_type: &'static str) -> bool {
-        self.tag == tag && same_name(self.self_type, self_type)
+    fn is(&self, tag: TypeId, instance: &'static str) -> bool {
+        self.tag == tag && same_name(self.instance, instance)
     }
 
     /// The cache of instantiation `G`, if this entry holds it.
@@ -88,27 +96,13 @@ impl Site {
         }
     }
 
-    /// The cache of this function (of this instantiation `G`, if generic).
+    /// The cache of this function for `instance`, the type name of a
+    /// closure in the calling function (`type_name_of_val(&|| ())`), and
+    /// instantiation `G`.
     #[inline]
-    pub fn cache<G: ?Sized + 'static, K, V, P>(&'static self, values: P) -> &'static Cache<K, V>
-    where
-        K: Hash + Eq + Clone + Send + Sync + 'static,
-        V: Send + Sync + 'static,
-        P: ValuePolicy<V>,
-    {
-        // A function's site holds no method's entries: the tag decides.
-        match self.first.get().and_then(Resolved::cache::<G, K, V>) {
-            Some(cache) => cache,
-            None => self.find::<G, K, V, P>("", values),
-        }
-    }
-
-    /// The cache of a method whose `Self` has the type name `self_type`
-    /// (`std::any::type_name::<Self>()`), of this instantiation `G`.
-    #[inline]
-    pub fn method_cache<G: ?Sized + 'static, K, V, P>(
+    pub fn cache<G: ?Sized + 'static, K, V, P>(
         &'static self,
-        self_type: &'static str,
+        instance: &'static str,
         values: P,
     ) -> &'static Cache<K, V>
     where
@@ -119,10 +113,10 @@ impl Site {
         let first = self
             .first
             .get()
-            .filter(|first| same_name(first.self_type, self_type));
+            .filter(|first| same_name(first.instance, instance));
         match first.and_then(Resolved::cache::<G, K, V>) {
             Some(cache) => cache,
-            None => self.find::<G, K, V, P>(self_type, values),
+            None => self.find::<G, K, V, P>(instance, values),
         }
     }
 
@@ -131,7 +125,7 @@ impl Site {
     #[inline(never)]
     fn find<G: ?Sized + 'static, K, V, P>(
         &'static self,
-        self_type: &'static str,
+        instance: &'static str,
         values: P,
     ) -> &'static Cache<K, V>
     where
@@ -141,20 +135,20 @@ impl Site {
     {
         let mut node = self.first.get();
         while let Some(resolved) = node {
-            if same_name(resolved.self_type, self_type) {
+            if same_name(resolved.instance, instance) {
                 if let Some(cache) = resolved.cache::<G, K, V>() {
                     return cache;
                 }
             }
             node = resolved.next.get().map(|next| &**next);
         }
-        self.resolve::<G, K, V, P>(self_type, values)
+        self.resolve::<G, K, V, P>(instance, values)
     }
 
     #[cold]
     fn resolve<G: ?Sized + 'static, K, V, P>(
         &'static self,
-        self_type: &'static str,
+        instance: &'static str,
         values: P,
     ) -> &'static Cache<K, V>
     where
@@ -164,24 +158,108 @@ impl Site {
     {
         let tag = tag_of::<G, K, V>();
         let config = self.config;
-        let cache = registry::resolve(config.id, self_type, tag, || Cache::new(config, values));
-        self.remember(tag, self_type, (cache as *const Cache<K, V>).cast());
+        let path = instance_path(instance, config.name);
+        let cache = registry::resolve(config.id, &path, tag, || {
+            Cache::new(config, path.clone(), values)
+        });
+        self.remember(tag, instance, (cache as *const Cache<K, V>).cast());
         cache
     }
 
     /// Appends an instantiation to the chain unless a racing thread did.
-    fn remember(&self, tag: TypeId, self_type: &'static str, cache: *const ()) {
+    fn remember(&self, tag: TypeId, instance: &'static str, cache: *const ()) {
         let make = || Resolved {
             tag,
-            self_type,
+            instance,
             cache,
             next: OnceLock::new(),
         };
         let mut node = self.first.get_or_init(make);
-        while !node.is(tag, self_type) {
+        while !node.is(tag, instance) {
             node = node.next.get_or_init(|| Box::new(make()));
         }
     }
+}
+
+/// The path a report shows for the function `name` called from
+/// `instance` (see [`Site::cache`]), the same for the function and its
+/// companion: `app::Store<u8>::get`, `app::parse::<u32>`.
+///
+/// `instance` is the type name of a closure in the function or in its
+/// companion, `<path>::<name>[_memokit][<generics>]` followed by one
+/// `::{{closure}}` segment per closure or `async` body around it.
+pub(crate) fn instance_path(instance: &str, name: &str) -> String {
+    let mut rest = instance;
+    while let Some(stripped) = rest.strip_suffix('}') {
+        match stripped.rfind("::{") {
+            Some(at) => rest = &rest[..at],
+            None => break,
+        }
+    }
+    let (base, generics) = split_generics(rest);
+    // The companion has no lifetime parameters: `f<'_, u8>` is `f<u8>`.
+    let generics = without_lifetimes(generics);
+    let companion = format!("{name}_memokit");
+    let base = match base.strip_suffix(&companion) {
+        Some(prefix) if prefix.is_empty() || prefix.ends_with("::") => {
+            &base[..prefix.len() + name.len()]
+        }
+        _ => base,
+    };
+    if generics.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}::{generics}")
+    }
+}
+
+/// `"<'_, u8, C<'_>>"` → `"<u8, C<'_>>"`; `"<'_>"` → `""`.
+fn without_lifetimes(generics: &str) -> String {
+    let Some(inner) = generics.strip_prefix('<').and_then(|g| g.strip_suffix('>')) else {
+        return generics.to_owned();
+    };
+    let mut args = Vec::new();
+    let (mut depth, mut start) = (0usize, 0);
+    for (at, c) in inner.char_indices() {
+        match c {
+            '<' | '(' | '[' => depth += 1,
+            '>' | ')' | ']' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                args.push(inner[start..at].trim());
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    args.push(inner[start..].trim());
+    args.retain(|arg| !arg.starts_with('\'') && !arg.is_empty());
+    if args.is_empty() {
+        String::new()
+    } else {
+        format!("<{}>", args.join(", "))
+    }
+}
+
+/// `"a::f<u8, b::C<u16>>"` → `("a::f", "<u8, b::C<u16>>")`; no trailing
+/// generic arguments → `(path, "")`.
+fn split_generics(path: &str) -> (&str, &str) {
+    if !path.ends_with('>') {
+        return (path, "");
+    }
+    let mut depth = 0usize;
+    for (at, c) in path.char_indices().rev() {
+        match c {
+            '>' => depth += 1,
+            '<' => {
+                depth -= 1;
+                if depth == 0 {
+                    return (&path[..at], &path[at..]);
+                }
+            }
+            _ => {}
+        }
+    }
+    (path, "")
 }
 
 #[cfg(test)]
@@ -190,7 +268,7 @@ mod tests {
     use crate::values::AllValues;
 
     static CONFIG: Config = Config {
-        id: "site::tests::f",
+        id: "site::tests::f (site.rs:1:1) #0",
         name: "f",
         ttl: None,
         capacity: None,
@@ -200,10 +278,10 @@ mod tests {
 
     #[test]
     fn instantiations_get_their_own_cache_and_sites_agree() {
-        let a = SITE.cache::<fn() -> (u8,), u32, u32, _>(AllValues);
-        let b = SITE.cache::<fn() -> (u16,), u32, u32, _>(AllValues);
-        let c = SITE.method_cache::<(), u32, u32, _>("Repo<u8>", AllValues);
-        let d = SITE.method_cache::<(), u32, u32, _>("Repo<u16>", AllValues);
+        let a = SITE.cache::<fn() -> (u8,), u32, u32, _>("m::f<u8>::{{closure}}", AllValues);
+        let b = SITE.cache::<fn() -> (u16,), u32, u32, _>("m::f<u16>::{{closure}}", AllValues);
+        let c = SITE.cache::<(), u32, u32, _>("m::Repo<u8>::f::{{closure}}", AllValues);
+        let d = SITE.cache::<(), u32, u32, _>("m::Repo<u16>::f::{{closure}}", AllValues);
         let caches = [a as *const _, b as *const _, c as *const _, d as *const _];
         for (i, x) in caches.iter().enumerate() {
             for y in &caches[i + 1..] {
@@ -212,19 +290,60 @@ mod tests {
         }
         assert!(std::ptr::eq(
             a,
-            SITE.cache::<fn() -> (u8,), u32, u32, _>(AllValues)
+            SITE.cache::<fn() -> (u8,), u32, u32, _>("m::f<u8>::{{closure}}", AllValues)
         ));
         assert!(std::ptr::eq(
             d,
-            SITE.method_cache::<(), u32, u32, _>("Repo<u16>", AllValues)
+            SITE.cache::<(), u32, u32, _>("m::Repo<u16>::f::{{closure}}", AllValues)
         ));
+        // The companion's instance names it, and finds the function's cache.
         assert!(std::ptr::eq(
             b,
-            OTHER.cache::<fn() -> (u16,), u32, u32, _>(AllValues)
+            OTHER.cache::<fn() -> (u16,), u32, u32, _>("m::f_memokit<u16>::{{closure}}", AllValues)
         ));
         assert!(std::ptr::eq(
             c,
-            OTHER.method_cache::<(), u32, u32, _>("Repo<u8>", AllValues)
+            OTHER.cache::<(), u32, u32, _>("m::Repo<u8>::f_memokit::{{closure}}", AllValues)
         ));
+    }
+
+    #[test]
+    fn instance_paths_name_the_instantiation() {
+        let cases = [
+            ("app::fib::{{closure}}", "fib", "app::fib"),
+            ("app::fib_memokit::{{closure}}", "fib", "app::fib"),
+            ("app::parse<u32>::{{closure}}", "parse", "app::parse::<u32>"),
+            (
+                "app::parse_memokit<alloc::vec::Vec<u8>>::{{closure}}",
+                "parse",
+                "app::parse::<alloc::vec::Vec<u8>>",
+            ),
+            (
+                "app::Store<u8>::get::{{closure}}",
+                "get",
+                "app::Store<u8>::get",
+            ),
+            (
+                "<app::A as app::Describe>::describe_memokit::{{closure}}",
+                "describe",
+                "<app::A as app::Describe>::describe",
+            ),
+            ("app::load::{{closure}}::{{closure}}", "load", "app::load"),
+            ("app::x_memokit::{{closure}}", "x_memokit", "app::x_memokit"),
+            ("app::w<'_, '_>::{{closure}}", "w", "app::w"),
+            (
+                "app::w<'_, u8, C<'_>>::{{closure}}",
+                "w",
+                "app::w::<u8, C<'_>>",
+            ),
+            (
+                "app::w_memokit<u8, C<'_>>::{{closure}}",
+                "w",
+                "app::w::<u8, C<'_>>",
+            ),
+        ];
+        for (instance, name, path) in cases {
+            assert_eq!(instance_path(instance, name), path, "{instance}");
+        }
     }
 }

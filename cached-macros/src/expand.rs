@@ -27,7 +27,8 @@
 //!
 //! The key type, `(String, u16)`, is inferred from the lookup.
 //! Both statics resolve to one cache through the runtime's registry, which
-//! keys them by the id (module path, name and source location).
+//! keys them by the id (module path, name, source location and a number
+//! unique to this expansion).
 //!
 //! A generic function passes its type parameters as the first argument of
 //! `Site::cache`, so each instantiation gets its own cache; the companion
@@ -40,9 +41,10 @@
 //! // and its companion:   fn parse_memokit<T: FromStr + Clone>() -> impl ..
 //! ```
 //!
-//! A method (a function with a receiver) resolves with `Site::method_cache`,
-//! also passing `type_name::<Self>()`, so a generic `impl` block has one
-//! cache per `Self`. An `async fn` runs its body as an `async move` block
+//! Every site resolves with the type name of a closure in the function
+//! (`type_name_of_val(&|| ())`), which names the instantiation and, in an
+//! `impl` or a trait, `Self`: each `Self` type gets its own cache, with or
+//! without a receiver. An `async fn` runs its body as an `async move` block
 //! whose output type an unreachable first `return` fixes:
 //!
 //! ```ignore
@@ -89,6 +91,18 @@ struct Expansion<'a> {
     options: &'a Options,
     func: &'a Func,
     ret: Type,
+    /// Numbers this expansion among all of this compilation's, so that
+    /// the function and its companion, and nothing else, name one cache.
+    serial: u64,
+}
+
+/// A number no other expansion of `#[cached]` in this compilation gets:
+/// functions written by one `macro_rules!` invocation share `line!()` and
+/// `column!()`, so the source location alone cannot tell them apart.
+fn next_serial() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 fn mixed(name: &str) -> Ident {
@@ -101,7 +115,12 @@ impl<'a> Expansion<'a> {
             ReturnType::Default => syn::parse_quote!(()),
             ReturnType::Type(_, ty) => (**ty).clone(),
         };
-        Expansion { options, func, ret }
+        Expansion {
+            options,
+            func,
+            ret,
+            serial: next_serial(),
+        }
     }
 
     fn emit(&self) -> TokenStream {
@@ -126,11 +145,13 @@ impl<'a> Expansion<'a> {
             }
             None => quote!(::core::option::Option::None),
         };
+        let serial = self.serial.to_string();
         quote! {
             &::memokit::__private::Config {
                 id: ::core::concat!(
                     ::core::module_path!(), "::", #name,
-                    " (", ::core::file!(), ":", ::core::line!(), ":", ::core::column!(), ")"
+                    " (", ::core::file!(), ":", ::core::line!(), ":", ::core::column!(), ") #",
+                    #serial
                 ),
                 name: #name,
                 ttl: #ttl,
@@ -157,15 +178,13 @@ impl<'a> Expansion<'a> {
             .type_params()
             .next()
             .map_or_else(Span::call_site, |p| p.ident.span());
-        let resolve = match &self.func.receiver {
-            Some(_) => quote_spanned! {span=>
-                #checked_site.method_cache::<#instance, _, #ret, _>(
-                    ::core::any::type_name::<Self>(), #values,
-                )
-            },
-            None => quote_spanned! {span=>
-                #checked_site.cache::<#instance, _, #ret, _>(#values)
-            },
+        // The type name of a closure here spells this function's path with
+        // the generic arguments of the function and of its `impl`, `Self`
+        // included, also for an associated function without receiver.
+        let resolve = quote_spanned! {span=>
+            #checked_site.cache::<#instance, _, #ret, _>(
+                ::core::any::type_name_of_val(&|| ()), #values,
+            )
         };
         quote! {
             static #site: ::memokit::__private::Site = ::memokit::__private::Site::new(#config);
