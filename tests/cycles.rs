@@ -70,7 +70,11 @@ fn pair(k: usize) -> usize {
 fn two_threads_waiting_for_each_other_panic_in_one_not_hang() {
     let outcomes = on_threads(2, pair);
     let panics = panics(&outcomes);
-    assert_eq!(panics.len(), 1, "exactly one thread closes the cycle: {outcomes:?}");
+    assert_eq!(
+        panics.len(),
+        1,
+        "exactly one thread closes the cycle: {outcomes:?}"
+    );
     assert_eq!(
         *panics[0],
         "memokit: `pair` would deadlock: this thread computes `pair` and waits for `pair` \
@@ -110,7 +114,11 @@ fn trio(k: usize) -> usize {
 fn a_cycle_of_three_threads_panics_in_one() {
     let outcomes = on_threads(3, trio);
     let panics = panics(&outcomes);
-    assert_eq!(panics.len(), 1, "exactly one thread closes the cycle: {outcomes:?}");
+    assert_eq!(
+        panics.len(),
+        1,
+        "exactly one thread closes the cycle: {outcomes:?}"
+    );
     assert_eq!(
         *panics[0],
         "memokit: `trio` would deadlock: this thread computes `trio` and waits for `trio` \
@@ -152,7 +160,11 @@ fn a_cycle_through_two_functions_names_both() {
     // and which needs `ping(0)`.
     let outcomes = on_threads(2, |k| if k == 0 { ping(0) } else { pong(1) });
     let panics = panics(&outcomes);
-    assert_eq!(panics.len(), 1, "exactly one thread closes the cycle: {outcomes:?}");
+    assert_eq!(
+        panics.len(),
+        1,
+        "exactly one thread closes the cycle: {outcomes:?}"
+    );
     let expected = [
         "memokit: `pong` would deadlock: this thread computes `ping` and waits for `pong` \
          computed by another thread, which waits for `ping` computed by this thread \
@@ -229,6 +241,10 @@ fn a_thread_may_wait_for_the_thread_it_just_woke() {
             });
             (a.join().map_err(message), b.join().map_err(message))
         });
-        assert_eq!(outcomes, (Ok(k * 2 + 1), Ok((k * 2, k * 2 + 1))), "round {k}");
+        assert_eq!(
+            outcomes,
+            (Ok(k * 2 + 1), Ok((k * 2, k * 2 + 1))),
+            "round {k}"
+        );
     }
 }
