@@ -204,7 +204,9 @@ impl Waits {
                 _ => break,
             }
         }
-        let previous = self.edges.insert(
+        // Replaces an edge only when a waiter's `clone` of the value it got
+        // waits again: the older edge's flight has finished.
+        self.edges.insert(
             me,
             Edge {
                 leader,
@@ -212,12 +214,11 @@ impl Waits {
                 flight,
             },
         );
-        debug_assert!(previous.is_none(), "a thread blocks in one wait at a time");
         Ok(())
     }
 
-    fn leave(&mut self, me: Owner) {
-        self.edges.remove(&me);
+    fn leave(&mut self, me: Owner) -> Option<Edge> {
+        self.edges.remove(&me)
     }
 }
 
@@ -248,9 +249,9 @@ impl Waiting {
 
 impl Drop for Waiting {
     fn drop(&mut self) {
-        if let Some(waits) = WAITS.lock().as_mut() {
-            waits.leave(self.me);
-        }
+        let edge = WAITS.lock().as_mut().and_then(|waits| waits.leave(self.me));
+        // Its flight, if this was the last reference, drops after the lock.
+        drop(edge);
     }
 }
 
@@ -302,7 +303,7 @@ mod tests {
         // 4 waiting for 1 is no cycle: 1 -> 2 -> 3 ends.
         assert!(waits.enter(4, 1, "h", running()).is_ok());
         // Once 2 stops waiting the chain from 1 ends at 2.
-        waits.leave(2);
+        assert!(waits.leave(2).is_some());
         assert!(waits.enter(3, 1, "h", running()).is_ok());
     }
 
