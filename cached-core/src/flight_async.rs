@@ -13,6 +13,16 @@
 //! marks its flight as "being polled on this thread"; a call that would wait
 //! on a flight marked so is waiting on the very computation that polls it,
 //! and panics instead of hanging.
+//!
+//! Cycles of waits across tasks are not detected, unlike cycles across
+//! threads (see [`Flight::wait`]): task A computes `f(0)` and awaits `f(1)`,
+//! which task B computes and which awaits `f(0)`; both stay pending forever.
+//! Awaiting is not blocking: a computation may await a flight inside a
+//! `select!` or a timeout and go on without it, so a cycle of awaits need not
+//! be a deadlock, and there is no executor-independent task identity to
+//! build a waits-for graph on. A [`Join`] records nothing in the threads'
+//! graph, so a cycle that goes through an await is not seen there either,
+//! even when the rest of it is threads blocked in sync waits.
 
 use std::cell::RefCell;
 use std::future::Future;
