@@ -23,6 +23,7 @@ pub mod runtime {
 /// What generated code uses. Not public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
+    pub use memokit_core::{starve_clock, StarvedClock};
     pub use memokit_core::{
         BorrowedKey, Cache, CacheRef, Cacheable, CacheableError, Config, Instance, KeyArg,
         KeyBorrow, KeyExpr, KeyFn, KeyProbe, Kind, Lookup, OwnedKey, PlainKind, ResultKind, Site,

@@ -113,3 +113,37 @@ fn the_system_clock_expires_entries() {
     assert!(stored_at.elapsed() >= Duration::from_millis(30));
     assert_eq!(real_clock(), first + 1);
 }
+
+static STARVED: AtomicUsize = AtomicUsize::new(0);
+
+// Longer than the precise window: only the counter's guard expires it
+// while the clock thread's coarse time stands still.
+#[cached(ttl = "60ms")]
+fn while_starved() -> usize {
+    STARVED.fetch_add(1, Ordering::SeqCst) + 1
+}
+
+#[test]
+fn an_entry_expires_while_the_clock_thread_is_starved() {
+    let ttl = Duration::from_millis(60);
+    let starved = memokit::__private::starve_clock();
+    let first = while_starved();
+    // The deadline was stamped before this: it is no later than this + ttl.
+    let stored_by = Instant::now();
+    let watchdog = stored_by + Duration::from_secs(10);
+    loop {
+        let asked_at = Instant::now();
+        if while_starved() != first {
+            break;
+        }
+        assert!(
+            asked_at < stored_by + ttl,
+            "served {:?} past its deadline (counter guard: {})",
+            asked_at - (stored_by + ttl),
+            starved.guarded()
+        );
+        assert!(Instant::now() < watchdog, "never recomputed");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    drop(starved);
+}

@@ -32,7 +32,7 @@ mod sync;
 mod values;
 
 pub use cache::{Cache, Miss};
-pub use clock::{Clock, ManualClock, PRECISE_WINDOW};
+pub use clock::{starve_clock, Clock, ManualClock, StarvedClock, PRECISE_WINDOW};
 pub use config::Config;
 pub use control::{CacheRef, KeyFn};
 pub use key::{BorrowedKey, KeyArg, KeyBorrow, KeyExpr, KeyProbe, Lookup, OwnedKey};

@@ -9,6 +9,9 @@
 //! nanoseconds to elapsed ticks since the first reading: no calibration
 //! loop at start-up, and the ratio sharpens as the process runs. Elsewhere
 //! (and under Miri), ticks are nanoseconds from `Instant`.
+//!
+//! The same counter bounds the staleness of the coarse TTL clock
+//! ([`clock`](crate::clock)), hence [`counter`] is shared.
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -80,33 +83,55 @@ pub(crate) fn to_nanos(ticks: u64) -> u64 {
     nanos as u64
 }
 
+/// The time-stamp counter: one `rdtsc` per reading.
 #[cfg(all(target_arch = "x86_64", not(miri)))]
-mod counter {
-    use std::arch::x86_64::{__cpuid, _rdtsc};
+pub(crate) mod counter {
+    use std::arch::x86_64::{__cpuid, _mm_lfence, _rdtsc};
 
     /// Whether the CPU says its time-stamp counter is invariant
     /// (CPUID 8000_0007h, EDX bit 8).
-    pub(super) fn usable() -> bool {
+    pub(crate) fn usable() -> bool {
         const POWER_MANAGEMENT: u32 = 0x8000_0007;
         const INVARIANT_TSC: u32 = 1 << 8;
         __cpuid(0x8000_0000).eax >= POWER_MANAGEMENT
             && __cpuid(POWER_MANAGEMENT).edx & INVARIANT_TSC != 0
     }
 
+    /// A reading; the CPU may take it a little before or after the
+    /// instructions around it.
     #[inline]
-    pub(super) fn read() -> u64 {
+    pub(crate) fn read() -> u64 {
         // SAFETY: `rdtsc` exists on every x86-64 CPU and touches no memory.
         unsafe { _rdtsc() }
     }
+
+    /// A reading taken after every earlier instruction has finished and
+    /// before any later one starts (`lfence` on both sides).
+    #[inline]
+    pub(crate) fn read_ordered() -> u64 {
+        // SAFETY: `lfence` and `rdtsc` exist on every x86-64 CPU and touch
+        // no memory.
+        unsafe {
+            _mm_lfence();
+            let ticks = _rdtsc();
+            _mm_lfence();
+            ticks
+        }
+    }
 }
 
+/// No counter: [`usable`](counter::usable) says so, and nothing reads it.
 #[cfg(not(all(target_arch = "x86_64", not(miri))))]
-mod counter {
-    pub(super) fn usable() -> bool {
+pub(crate) mod counter {
+    pub(crate) fn usable() -> bool {
         false
     }
 
-    pub(super) fn read() -> u64 {
+    pub(crate) fn read() -> u64 {
+        unreachable!("the time-stamp counter is only used on x86-64")
+    }
+
+    pub(crate) fn read_ordered() -> u64 {
         unreachable!("the time-stamp counter is only used on x86-64")
     }
 }
