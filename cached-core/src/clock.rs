@@ -42,15 +42,18 @@
 //! clocksource, Miri, loom) every TTL hit reads the precise clock:
 //! correct, about 20 ns dearer.
 //!
+//! The guard costs a TTL hit one `rdtsc` and two loads from the same cache
+//! line: 10 instructions for the clock check became 15, and a hit through
+//! a function pointer went from 8.8 to about 13 ns on the machine above
+//! (`rdtsc` is slow on it: 9.5 ns back to back).
+//!
 //! Why the counter and not `clock_gettime(CLOCK_MONOTONIC_COARSE)`, also
-//! kept by the kernel rather than by this thread: measured back to back here,
-//! `rdtsc` is 9.5 ns and the coarse clock 4.4 ns, but the counter is one
-//! instruction whose result only feeds a predicted branch, so it overlaps
-//! the rest of a hit, while the coarse clock is a call into the vDSO (a
-//! sequence-counted read of its data page, tens of instructions); the
-//! coarse clock's lag (a kernel tick) is an implementation detail, not a
-//! documented bound; it exists only on Linux; and `Instant` does not expose
-//! its base, so both clocks would have to move to `libc`.
+//! kept by the kernel rather than by this thread (4.4 ns back to back
+//! here): it is a call into the vDSO (a sequence-counted read of its data
+//! page, tens of instructions, not one); its lag (a kernel tick) is an
+//! implementation detail, not a documented bound; it exists only on Linux;
+//! and `Instant` does not expose its base, so both clocks would have to
+//! move to `libc`.
 
 use crate::stopwatch::counter;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
