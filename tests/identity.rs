@@ -201,3 +201,26 @@ fn report_rows_name_the_instantiation() {
     unique.dedup();
     assert_eq!(unique.len(), ours.len(), "rows told apart: {ours:?}");
 }
+
+#[cached(ttl = "1s")]
+fn short_lived(x: u32) -> u32 {
+    x
+}
+
+#[test]
+fn invalidating_an_expired_entry_counts_an_expiration() {
+    let clock = memokit::ManualClock::new();
+    let cache = short_lived_memokit();
+    cache.set_clock(clock.clone());
+    short_lived(1);
+    clock.advance(std::time::Duration::from_secs(2));
+    assert!(!cache.invalidate(1), "the entry was no longer live");
+    assert_eq!(cache.stats().expirations, 1);
+}
+
+#[test]
+fn a_cache_handle_can_be_used_inside_catch_unwind() {
+    let cache = first_memokit();
+    let len = std::panic::catch_unwind(|| cache.len()).expect("no panic");
+    assert_eq!(len, first_memokit().len());
+}

@@ -318,9 +318,14 @@ where
         let hash = query.hash_with(&self.hasher);
         let mut shard = self.shard(hash).write();
         shard.forget_flight(hash, |k| query.matches(k));
-        shard
-            .remove(hash, |k| query.matches(k))
-            .is_some_and(|e| self.is_live(e.deadline))
+        let Some(removed) = shard.remove(hash, |k| query.matches(k)) else {
+            return false;
+        };
+        let live = self.is_live(removed.deadline);
+        if !live {
+            self.counters.expired(1);
+        }
+        live
     }
 
     /// Stores a value for this key, as if the function had returned it.

@@ -96,6 +96,12 @@ pub struct CacheRef<V: 'static, F> {
     values: PhantomData<fn() -> V>,
 }
 
+// A handle holds only `'static` references to a cache whose every change is
+// made whole under a lock, and the key closure: a panic leaves nothing half
+// changed that a later use could observe.
+impl<V: 'static, F: std::panic::UnwindSafe> std::panic::UnwindSafe for CacheRef<V, F> {}
+impl<V: 'static, F: std::panic::RefUnwindSafe> std::panic::RefUnwindSafe for CacheRef<V, F> {}
+
 /// What the companion of a function `#[cached]` rejected points to: the
 /// crate fails to compile with the real error, and callers of the companion
 /// type-check instead of adding "cannot find function" errors.
