@@ -37,10 +37,16 @@
 //!    by a slow reader that held `lock` after the writer released it.
 //! 5. A thread reads at most one lock at a time through its slot; a nested
 //!    read (a `Clone` or `Eq` that reads another cache) takes the slow path.
+//! 6. A nested read of a lock the thread already reads takes nothing: the
+//!    outer read keeps writers out (taking the lock again could wait for a
+//!    writer that waits for this thread). A write, or a read while writing,
+//!    by a thread that holds the lock panics: it could only wait for itself
+//!    ([`held`](crate::held)).
 
 use std::time::Instant;
 
 use crate::barrier;
+use crate::held::{self, Access, Holding};
 use crate::readers::{Announced, Registry, Slot};
 use crate::sync::{AtomicU32, AtomicU8, ConstPtr, MutPtr, Ordering, UnsafeCell};
 
@@ -80,6 +86,8 @@ pub(crate) struct BiasedLock<T> {
     rebias_after: AtomicU32,
     lock: RawLock,
     registry: &'static Registry,
+    /// The function whose cache this protects, for the re-entrance panics.
+    name: &'static str,
     data: UnsafeCell<T>,
 }
 
@@ -100,7 +108,12 @@ enum Hold<'a> {
     /// A lock-free read (invariant 3).
     Announced(#[allow(dead_code, reason = "held for its drop")] Announced<'a>),
     /// A read through `lock`.
-    Locked(#[allow(dead_code, reason = "held for its drop")] RawReadGuard<'a>),
+    Locked(
+        #[allow(dead_code, reason = "held for its drop")] RawReadGuard<'a>,
+        #[allow(dead_code, reason = "held for its drop")] Holding,
+    ),
+    /// A read inside another of the same thread (invariant 6).
+    Nested,
 }
 
 impl<T> std::ops::Deref for ReadGuard<'_, T> {
@@ -119,17 +132,19 @@ impl<T> std::ops::Deref for ReadGuard<'_, T> {
 pub(crate) struct WriteGuard<'a, T> {
     data: MutPtr<T>,
     _lock: RawWriteGuard<'a>,
+    _holding: Holding,
 }
 
 impl<T> BiasedLock<T> {
     /// A lock whose lock-free readers announce themselves in the slots of
-    /// the process-wide registry.
-    pub(crate) fn new(data: T) -> Self {
-        Self::with_registry(data, crate::readers::global())
+    /// the process-wide registry; `name` is the function whose cache it
+    /// protects.
+    pub(crate) fn new(data: T, name: &'static str) -> Self {
+        Self::with_registry(data, name, crate::readers::global())
     }
 
     /// A lock whose lock-free readers use the slots of `registry`.
-    pub(crate) fn with_registry(data: T, registry: &'static Registry) -> Self {
+    pub(crate) fn with_registry(data: T, name: &'static str, registry: &'static Registry) -> Self {
         barrier::init();
         BiasedLock {
             bias: AtomicU8::new(0),
@@ -137,11 +152,13 @@ impl<T> BiasedLock<T> {
             rebias_after: AtomicU32::new(MIN_REBIAS),
             lock: RawLock::new(()),
             registry,
+            name,
             data: UnsafeCell::new(data),
         }
     }
 
     /// Runs `read` with shared access to the data.
+    #[cfg(any(test, loom))]
     #[inline(always)]
     pub(crate) fn read<R>(&self, read: impl FnOnce(&T) -> R) -> R {
         self.read_as(crate::readers::current(), read)
@@ -157,6 +174,7 @@ impl<T> BiasedLock<T> {
     /// [`read`](Self::read) on behalf of the thread owning `slot` (`None`:
     /// the thread has none and takes the lock). `read` runs at one place
     /// whichever way the access was obtained, so it is inlined there.
+    #[cfg(any(test, loom))]
     #[inline(always)]
     pub(crate) fn read_as<R>(&self, slot: Option<&Slot>, read: impl FnOnce(&T) -> R) -> R {
         read(&self.guard_as(slot))
@@ -169,7 +187,7 @@ impl<T> BiasedLock<T> {
                 data: self.data.get(),
                 _hold: Hold::Announced(announced),
             },
-            None => self.read_locked(),
+            None => self.read_locked(slot),
         }
     }
 
@@ -185,8 +203,16 @@ impl<T> BiasedLock<T> {
         (self.bias.load(Ordering::Acquire) != 0).then_some(announced)
     }
 
-    fn read_locked(&self) -> ReadGuard<'_, T> {
+    fn read_locked(&self, slot: Option<&Slot>) -> ReadGuard<'_, T> {
+        let reading = slot.is_some_and(|s| s.reading.load(Ordering::Relaxed) == self.address());
+        match held::holds(self.address()) {
+            _ if reading => return self.nested(),
+            Some(Access::Read) => return self.nested(),
+            Some(Access::Write) => self.reentered(),
+            None => {}
+        }
         let shared = self.lock_shared();
+        let holding = held::enter(self.address(), Access::Read);
         // A load and a store rather than an atomic add: concurrent slow
         // readers may lose counts, which only delays the bias a little.
         let reads = self.slow_reads.load(Ordering::Relaxed).saturating_add(1);
@@ -198,13 +224,59 @@ impl<T> BiasedLock<T> {
         }
         ReadGuard {
             data: self.data.get(),
-            _hold: Hold::Locked(shared),
+            _hold: Hold::Locked(shared, holding),
         }
     }
 
+    /// A read inside a read of this thread (invariant 6).
+    fn nested(&self) -> ReadGuard<'_, T> {
+        ReadGuard {
+            data: self.data.get(),
+            _hold: Hold::Nested,
+        }
+    }
+
+    /// Shared access without taking anything.
+    ///
+    /// # Safety
+    /// Until the guard is dropped, the caller must keep every writer from
+    /// mutating the data (as a read of this thread that encloses this one
+    /// does, or an announcement that writers wait for before mutating).
+    pub(crate) unsafe fn read_unguarded(&self) -> ReadGuard<'_, T> {
+        self.nested()
+    }
+
+    /// The panic of a thread that would wait for itself.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn reentered(&self) -> ! {
+        panic!(
+            "memokit: `{}` was called, or its cache changed, from a key's `Eq` or a \
+             value's `Clone` or `Drop` while that cache was being read or changed on \
+             the same thread; this would deadlock. Code run by `Eq` and `Clone` may \
+             read the cache (hits, `peek`, `len`) but not change it (a miss, \
+             `insert`, `invalidate`, `clear`)",
+            self.name
+        )
+    }
+
+    /// Whether this thread reads or writes the lock, so that writing it
+    /// would wait for itself.
+    fn held_here(&self) -> bool {
+        let address = self.address();
+        held::holds(address).is_some() || reads_within(address..address + 1)
+    }
+
     /// Exclusive access, waiting for readers of both kinds to finish.
+    ///
+    /// # Panics
+    /// If this thread already holds the lock (invariant 6).
     pub(crate) fn write(&self) -> WriteGuard<'_, T> {
+        if self.held_here() {
+            self.reentered();
+        }
         let exclusive = self.lock_exclusive();
+        let holding = held::enter(self.address(), Access::Write);
         self.slow_reads.store(0, Ordering::Relaxed);
         if self.bias.load(Ordering::Relaxed) != 0 {
             self.revoke();
@@ -212,6 +284,7 @@ impl<T> BiasedLock<T> {
         WriteGuard {
             data: self.data.get_mut(),
             _lock: exclusive,
+            _holding: holding,
         }
     }
 
@@ -278,6 +351,12 @@ impl<T> std::ops::DerefMut for WriteGuard<'_, T> {
     }
 }
 
+/// Whether this thread reads, lock-free, whatever lives at an address in
+/// `range`.
+pub(crate) fn reads_within(range: std::ops::Range<usize>) -> bool {
+    crate::readers::claimed().is_some_and(|s| range.contains(&s.reading.load(Ordering::Relaxed)))
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     /// Miri runs the same interleavings, far fewer of them.
@@ -293,7 +372,7 @@ mod tests {
     #[test]
     fn reads_turn_lock_free_and_a_write_turns_them_back() {
         let registry = registry();
-        let lock = BiasedLock::with_registry(1u32, registry);
+        let lock = BiasedLock::with_registry(1u32, "test", registry);
         let slot = registry.claim();
         assert!(!lock.is_biased());
         for _ in 0..MIN_REBIAS {
@@ -310,8 +389,8 @@ mod tests {
     #[test]
     fn a_nested_read_takes_the_lock() {
         let registry = registry();
-        let outer = BiasedLock::with_registry(1u32, registry);
-        let inner = BiasedLock::with_registry(2u32, registry);
+        let outer = BiasedLock::with_registry(1u32, "test", registry);
+        let inner = BiasedLock::with_registry(2u32, "test", registry);
         let slot = registry.claim();
         for _ in 0..MIN_REBIAS {
             outer.read_as(Some(slot), |_| ());
@@ -327,7 +406,7 @@ mod tests {
     #[test]
     fn a_panicking_read_withdraws_its_announcement() {
         let registry = registry();
-        let lock = BiasedLock::with_registry(1u32, registry);
+        let lock = BiasedLock::with_registry(1u32, "test", registry);
         let slot = registry.claim();
         for _ in 0..MIN_REBIAS {
             lock.read_as(Some(slot), |_| ());
@@ -356,7 +435,7 @@ mod tests {
 
     #[test]
     fn threads_read_while_one_writes() {
-        let lock = BiasedLock::new([0u64; 8]);
+        let lock = BiasedLock::new([0u64; 8], "test");
         std::thread::scope(|s| {
             for _ in 0..3 {
                 s.spawn(|| {

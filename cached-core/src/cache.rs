@@ -4,12 +4,14 @@ use std::future::Future;
 use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 
+use crate::biased;
 use crate::clock::{self, Clock, TimeSource};
 use crate::config::Config;
 use crate::flight::{Flight, Joined};
 use crate::flight_async::{self, Join};
+use crate::held;
 use crate::key::Lookup;
-use crate::shard_lock::ShardLock;
+use crate::shard_lock::{ShardLock, ShardWrite};
 use crate::stats::{Counters, Stats};
 use crate::stopwatch::Stopwatch;
 use crate::storage::{FlightRole, Shard, Ticket, NEVER};
@@ -52,6 +54,9 @@ pub struct Miss<K> {
 
 enum Begin<V> {
     Hit(V),
+    /// Found under the write lock: read it again under a shared one, where
+    /// the value's `Clone` may read the cache.
+    Stored,
     Wait(Arc<Flight<V>>),
     /// The caller computes; the flight's waiters' side if it asked for it.
     Lead(Ticket, Option<Arc<Flight<V>>>),
@@ -93,10 +98,7 @@ where
             shards: (0..shards)
                 .map(|i| {
                     let cap = per_shard.saturating_add(usize::from(i < remainder));
-                    Aligned(ShardLock::new(
-                        Shard::new(cap, hasher.clone()),
-                        hasher.clone(),
-                    ))
+                    Aligned(ShardLock::new(Shard::new(cap), config.name))
                 })
                 .collect(),
             hasher,
@@ -126,6 +128,32 @@ where
             return &self.shards[0].0;
         }
         &self.shards[(hash >> SHARD_SHIFT) as usize & self.shard_mask].0
+    }
+
+    /// Exclusive access to the shard of `hash`.
+    ///
+    /// # Panics
+    /// If this thread is inside a read or write of any shard of this
+    /// cache: a key's `Eq` or a value's `Clone` changing the cache. Only
+    /// a change of the shard being read would wait for itself, but which
+    /// shard a key lands in is chance; this panics whichever it is.
+    fn write_shard(&self, hash: u64) -> ShardWrite<'_, K, V> {
+        self.write(self.shard(hash))
+    }
+
+    /// [`write_shard`](Self::write_shard) of a given shard.
+    fn write<'a>(&'a self, shard: &'a ShardLock<K, V>) -> ShardWrite<'a, K, V> {
+        if self.is_inside() {
+            shard.reentered();
+        }
+        shard.write()
+    }
+
+    /// Whether this thread is inside a read or write of this cache.
+    fn is_inside(&self) -> bool {
+        let range = self.shards.as_ptr_range();
+        let range = range.start.addr()..range.end.addr();
+        held::holds_within(range.clone()) || biased::reads_within(range)
     }
 
     #[inline]
@@ -229,9 +257,11 @@ where
         compute: F,
     ) -> V {
         let Miss { hash, key } = miss;
+        let mut read_first = false;
         let ticket = loop {
-            match self.begin::<P>(hash, &key, false) {
+            match self.begin::<P>(hash, &key, false, read_first) {
                 Begin::Hit(v) => return v,
+                Begin::Stored => read_first = true,
                 Begin::Wait(flight) => match flight.wait(self.config.name, P::clone_value) {
                     Joined::Value(v) => {
                         self.counters.hit();
@@ -260,26 +290,35 @@ where
         }
     }
 
-    /// Looks again under the shard's write lock, then joins or starts the
-    /// key's flight; `eager` as in [`Shard::begin_flight`].
-    fn begin<P: ValuePolicy<V>>(&self, hash: u64, key: &K, eager: bool) -> Begin<V> {
-        if size_of::<K>() == 0 {
-            // The lock-free single-entry read gave up: nothing published,
-            // the thread's first read (this claims its reader slot), or a
-            // read nested in another. A shared read finds a stored value
-            // without retracting the publication, as the write lock would.
+    /// Looks again, under a shared read if `read_first`, then under the
+    /// shard's write lock, then joins or starts the key's flight; `eager` as
+    /// in [`Shard::begin_flight`]. Values are cloned only under a shared
+    /// read, never the write lock.
+    fn begin<P: ValuePolicy<V>>(
+        &self,
+        hash: u64,
+        key: &K,
+        eager: bool,
+        read_first: bool,
+    ) -> Begin<V> {
+        // With a zero-sized key, the lock-free single-entry read gave up:
+        // nothing published, the thread's first read (this claims its
+        // reader slot), or a read nested in another. A shared read finds a
+        // stored value without retracting the publication, as the write
+        // lock would.
+        if read_first || size_of::<K>() == 0 {
             let shard = self.shard(hash).read_guard();
-            if let Some(value) = self.find_live::<&K, P>(&shard, hash, &key) {
+            let found = self.find_live::<&K, P>(&shard, hash, &key);
+            drop(shard);
+            if let Some(value) = found {
                 self.counters.hit();
                 return Begin::Hit(value);
             }
         }
-        let mut shard = self.shard(hash).write();
+        let mut shard = self.write_shard(hash);
         if let Some(entry) = shard.find(hash, |k| k == key) {
             if self.is_live(entry.deadline) {
-                entry.touch();
-                self.counters.hit();
-                return Begin::Hit(P::clone_value(&entry.value));
+                return Begin::Stored;
             }
             shard.remove(hash, |k| k == key);
             self.counters.expired(1);
@@ -309,14 +348,14 @@ where
     /// waiters but store nothing.
     pub fn clear(&self) {
         for shard in self.shards.iter() {
-            shard.0.write().clear();
+            self.write(&shard.0).clear();
         }
     }
 
     /// Removes the entry of this key; true if there was a live one.
     pub fn invalidate<Q: Lookup<K>>(&self, query: Q) -> bool {
         let hash = query.hash_with(&self.hasher);
-        let mut shard = self.shard(hash).write();
+        let mut shard = self.write_shard(hash);
         shard.forget_flight(hash, |k| query.matches(k));
         let Some(removed) = shard.remove(hash, |k| query.matches(k)) else {
             return false;
@@ -335,7 +374,7 @@ where
             return;
         }
         let hash = self.hasher.hash_one(&key);
-        let mut shard = self.shard(hash).write();
+        let mut shard = self.write_shard(hash);
         shard.forget_flight(hash, |k| *k == key);
         self.store_locked(&mut shard, hash, key, value);
     }
@@ -351,8 +390,17 @@ where
         })
     }
 
-    /// The number of live entries (expired ones are swept first).
+    /// The number of live entries (expired ones are swept first, unless
+    /// this is called from inside a read of the cache: then counted).
     pub fn len(&self) -> usize {
+        if self.ttl.is_some() && self.is_inside() {
+            let now = self.time.now();
+            return self
+                .shards
+                .iter()
+                .map(|s| s.0.read(|s| s.live_len(now)))
+                .sum();
+        }
         self.sweep_expired();
         self.shards.iter().map(|s| s.0.read(Shard::len)).sum()
     }
@@ -396,13 +444,13 @@ where
 
     /// Removes expired entries from every shard that may hold some.
     pub fn sweep_expired(&self) {
-        if self.ttl.is_none() {
+        if self.ttl.is_none() || self.is_inside() {
             return;
         }
         let now = self.time.now();
         for shard in self.shards.iter() {
             if shard.0.read(|s| s.may_hold_expired(now)) {
-                let swept = shard.0.write().sweep(now);
+                let swept = self.write(&shard.0).sweep(now);
                 self.counters.expired(swept);
             }
         }
@@ -431,25 +479,49 @@ where
 {
     fn complete<P: ValuePolicy<V>>(&mut self, value: &V) {
         let cache = self.cache;
+        // Copies are made with no lock held (`Clone` may use the cache) and
+        // before the key is taken: if `Clone` panics, `drop` ends the flight
+        // and wakes its waiters.
+        let stored = P::is_cacheable(value).then(|| P::clone_value(value));
+        let cacheable = stored.is_some();
+        let key = self.key.take().expect("completed once");
         cache
             .counters
             .miss(self.started.as_ref().map(Stopwatch::ticks));
-        let key = self.key.take().expect("completed once");
-        let cacheable = P::is_cacheable(value);
-        let flight = {
-            let mut shard = cache.shard(self.hash).write();
+        let (flight, unused) = {
+            let mut shard = cache.write_shard(self.hash);
             let ended = shard.end_flight(self.hash, self.ticket);
-            if ended.registered && cacheable {
-                cache.store_locked(&mut shard, self.hash, key, P::clone_value(value));
-            }
-            ended.flight
+            let unused = match stored {
+                Some(copy) if ended.registered => {
+                    cache.store_locked(&mut shard, self.hash, key, copy);
+                    None
+                }
+                // Forgotten meanwhile: dropped, or handed over, after the lock.
+                unstored => unstored,
+            };
+            (ended.flight, unused)
         };
         // Waiters join under the shard's lock, so after `end_flight` none
         // can: without a waiters' side there is nobody to hand a copy to.
         if let Some(flight) = flight {
-            flight.finish(cacheable.then(|| P::clone_value(value)));
+            let copy = match unused {
+                Some(copy) => Some(copy),
+                None if cacheable => Some(copy_for_waiters::<V, P>(&flight, value)),
+                None => None,
+            };
+            flight.finish(copy);
         }
     }
+}
+
+/// A copy of `value` for the waiters of `flight`; if `Clone` panics, they
+/// are woken to retry before the panic goes on.
+fn copy_for_waiters<V, P: ValuePolicy<V>>(flight: &Flight<V>, value: &V) -> V {
+    let copied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| P::clone_value(value)));
+    copied.unwrap_or_else(|panic| {
+        flight.finish(None);
+        std::panic::resume_unwind(panic)
+    })
 }
 
 impl<K, V> Drop for Leader<'_, K, V>
@@ -467,8 +539,7 @@ where
             .counters
             .miss(self.started.as_ref().map(Stopwatch::ticks));
         let ended = cache
-            .shard(self.hash)
-            .write()
+            .write_shard(self.hash)
             .end_flight(self.hash, self.ticket);
         if let Some(flight) = ended.flight {
             flight.finish(None);
@@ -495,9 +566,14 @@ where
         compute: F,
     ) -> V {
         let Miss { hash, key } = miss;
+        let mut read_first = false;
         let (ticket, flight) = loop {
-            let joined = match self.begin::<P>(hash, &key, true) {
+            let joined = match self.begin::<P>(hash, &key, true, read_first) {
                 Begin::Hit(v) => return v,
+                Begin::Stored => {
+                    read_first = true;
+                    continue;
+                }
                 Begin::Wait(flight) => Join::new(flight, self.config.name, P::clone_value),
                 Begin::Lead(ticket, flight) => break (ticket, flight.expect("eager flight")),
             };

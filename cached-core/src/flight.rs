@@ -19,8 +19,9 @@ use crate::flight_async::Wakers;
 
 enum State<V> {
     Running,
-    /// The leader stored this value; waiters take a clone.
-    Value(V),
+    /// The leader stored this value; waiters take a clone, after the lock
+    /// (a `Clone` may use the cache, and so this flight).
+    Value(Arc<V>),
     /// The leader panicked, returned an uncacheable value, or its entry was
     /// invalidated: each waiter looks again, and one of them computes.
     Retry,
@@ -103,15 +104,22 @@ impl<V> Flight<V> {
         }
         // A finishing leader is not blocked on anyone: wait without an edge.
         // Declared before `state`, the edge goes after the lock is released.
-        let _edge = (!self.finished.load(Ordering::Acquire))
-            .then(|| Waiting::enter(me, self.owner, name, Arc::clone(self) as Arc<dyn Pending>));
-        let mut state = self.state.lock();
-        loop {
-            match &*state {
-                State::Running => self.done.wait(&mut state),
-                State::Value(v) => return Joined::Value(clone(v)),
-                State::Retry => return Joined::Retry,
+        let outcome = {
+            let _edge = (!self.finished.load(Ordering::Acquire)).then(|| {
+                Waiting::enter(me, self.owner, name, Arc::clone(self) as Arc<dyn Pending>)
+            });
+            let mut state = self.state.lock();
+            loop {
+                match &*state {
+                    State::Running => self.done.wait(&mut state),
+                    State::Value(v) => break Some(Arc::clone(v)),
+                    State::Retry => break None,
+                }
             }
+        };
+        match outcome {
+            Some(value) => Joined::Value(clone(&value)),
+            None => Joined::Retry,
         }
     }
 
@@ -119,7 +127,7 @@ impl<V> Flight<V> {
     pub(crate) fn finish(&self, value: Option<V>) {
         self.finished.store(true, Ordering::Release);
         *self.state.lock() = match value {
-            Some(v) => State::Value(v),
+            Some(v) => State::Value(Arc::new(v)),
             None => State::Retry,
         };
         self.done.notify_all();
@@ -128,11 +136,12 @@ impl<V> Flight<V> {
 
     /// The outcome if the leader has finished, without waiting.
     pub(crate) fn outcome(&self, clone: impl Fn(&V) -> V) -> Option<Joined<V>> {
-        match &*self.state.lock() {
-            State::Running => None,
-            State::Value(v) => Some(Joined::Value(clone(v))),
-            State::Retry => Some(Joined::Retry),
-        }
+        let value = match &*self.state.lock() {
+            State::Running => return None,
+            State::Value(v) => Arc::clone(v),
+            State::Retry => return Some(Joined::Retry),
+        };
+        Some(Joined::Value(clone(&value)))
     }
 
     pub(crate) fn wakers(&self) -> &Wakers {

@@ -16,6 +16,7 @@ mod eviction;
 mod flight;
 mod flight_async;
 mod ghost;
+mod held;
 mod key;
 #[cfg(all(test, loom))]
 mod loom_tests;

@@ -24,7 +24,7 @@ fn registry() -> &'static Registry {
 
 /// A lock whose bias is on: one slow read turns it on under loom.
 fn biased_lock(registry: &'static Registry) -> Arc<BiasedLock<[u64; 2]>> {
-    let lock = Arc::new(BiasedLock::with_registry([0, 0], registry));
+    let lock = Arc::new(BiasedLock::with_registry([0, 0], "loom", registry));
     let slot = registry.claim();
     lock.read_as(Some(slot), |_| ());
     registry.release(slot);

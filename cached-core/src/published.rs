@@ -95,7 +95,7 @@ impl<T> Published<T> {
         self.registry.wait_for_readers(self.address());
     }
 
-    fn address(&self) -> usize {
+    pub(crate) fn address(&self) -> usize {
         ptr::from_ref(self).addr()
     }
 }

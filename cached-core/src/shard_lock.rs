@@ -11,12 +11,15 @@
 //! the shard (which may move or free the entry), so the publication
 //! contract holds: the entry and the deadline stay put until the
 //! retraction.
+//!
+//! What a write removed from the shard is dropped after the lock is
+//! released (see [`Shard::take_garbage`]).
 
-use std::hash::{BuildHasher, Hash};
+use std::mem::ManuallyDrop;
 
 use crate::biased::{BiasedLock, ReadGuard, WriteGuard};
 use crate::published::Published;
-use crate::storage::{Entry, Hasher, Shard};
+use crate::storage::{Entry, Shard};
 use crate::sync::{AtomicU64, Ordering};
 
 /// One shard of a cache and its protection.
@@ -27,13 +30,12 @@ pub(crate) struct ShardLock<K, V> {
     /// Zero-sized keys only: the deadline of the published entry; written
     /// before each publication, so the release that publishes orders it.
     solo_deadline: AtomicU64,
-    /// The cache's hasher, to find the single entry again after a write.
-    hasher: Hasher,
 }
 
-/// Exclusive access to a shard; publishes the single entry when dropped.
-pub(crate) struct ShardWrite<'a, K: Eq + Hash, V> {
-    guard: WriteGuard<'a, Shard<K, V>>,
+/// Exclusive access to a shard; publishes the single entry when dropped,
+/// then drops what the write removed.
+pub(crate) struct ShardWrite<'a, K: Eq, V> {
+    guard: ManuallyDrop<WriteGuard<'a, Shard<K, V>>>,
     cell: &'a ShardLock<K, V>,
 }
 
@@ -41,27 +43,38 @@ const fn zero_sized<K>() -> bool {
     size_of::<K>() == 0
 }
 
-impl<K: Eq + Hash, V> ShardLock<K, V> {
-    /// `hasher` is the cache's (and the shard's).
-    pub(crate) fn new(shard: Shard<K, V>, hasher: Hasher) -> Self {
+impl<K: Eq, V> ShardLock<K, V> {
+    /// A shard of the cache of the function `name`.
+    pub(crate) fn new(shard: Shard<K, V>, name: &'static str) -> Self {
         ShardLock {
-            lock: BiasedLock::new(shard),
+            lock: BiasedLock::new(shard, name),
             solo: Published::new(),
             solo_deadline: AtomicU64::new(0),
-            hasher,
         }
     }
 
     /// Shared access for the duration of `read`.
     #[inline(always)]
     pub(crate) fn read<R>(&self, read: impl FnOnce(&Shard<K, V>) -> R) -> R {
-        self.lock.read(read)
+        read(&self.read_guard())
     }
 
     /// Shared access until the guard is dropped (for the hit path).
     #[inline(always)]
     pub(crate) fn read_guard(&self) -> ReadGuard<'_, Shard<K, V>> {
+        if zero_sized::<K>() && self.reads_solo() {
+            // SAFETY: this thread reads the published entry, and writers
+            // retract it (waiting for this thread) before they mutate.
+            return unsafe { self.lock.read_unguarded() };
+        }
         self.lock.read_guard()
+    }
+
+    /// Whether this thread is reading the published single entry (a read
+    /// or write of the shard from inside it must not take the lock).
+    fn reads_solo(&self) -> bool {
+        crate::readers::claimed()
+            .is_some_and(|s| s.reading.load(Ordering::Relaxed) == self.solo.address())
     }
 
     /// Runs `read` on the single entry of a zero-sized key and its
@@ -77,9 +90,22 @@ impl<K: Eq + Hash, V> ShardLock<K, V> {
             .read(|entry| read(entry, self.solo_deadline.load(Ordering::Relaxed)))
     }
 
+    /// Panics: this thread would wait for itself (see [`BiasedLock::write`]).
+    #[cold]
+    pub(crate) fn reentered(&self) -> ! {
+        self.lock.reentered()
+    }
+
     /// Exclusive access, once no reader of any kind is left.
+    ///
+    /// # Panics
+    /// If this thread is reading or writing the shard (a key's `Eq` or a
+    /// value's `Clone` that changes the cache): it would wait for itself.
     pub(crate) fn write(&self) -> ShardWrite<'_, K, V> {
-        let guard = self.lock.write();
+        if zero_sized::<K>() && self.reads_solo() {
+            self.lock.reentered();
+        }
+        let guard = ManuallyDrop::new(self.lock.write());
         if zero_sized::<K>() {
             // Serialised by the lock, like every `publish`.
             self.solo.retract();
@@ -88,7 +114,7 @@ impl<K: Eq + Hash, V> ShardLock<K, V> {
     }
 }
 
-impl<K: Eq + Hash, V> std::ops::Deref for ShardWrite<'_, K, V> {
+impl<K: Eq, V> std::ops::Deref for ShardWrite<'_, K, V> {
     type Target = Shard<K, V>;
 
     #[inline]
@@ -97,27 +123,30 @@ impl<K: Eq + Hash, V> std::ops::Deref for ShardWrite<'_, K, V> {
     }
 }
 
-impl<K: Eq + Hash, V> std::ops::DerefMut for ShardWrite<'_, K, V> {
+impl<K: Eq, V> std::ops::DerefMut for ShardWrite<'_, K, V> {
     #[inline]
     fn deref_mut(&mut self) -> &mut Shard<K, V> {
         &mut self.guard
     }
 }
 
-impl<K: Eq + Hash, V> Drop for ShardWrite<'_, K, V> {
-    #[allow(
-        clippy::eq_op,
-        reason = "`k == k` is the user's `Eq`, as a lookup would call it"
-    )]
+impl<K: Eq, V> Drop for ShardWrite<'_, K, V> {
     fn drop(&mut self) {
-        if !zero_sized::<K>() {
-            return;
+        if zero_sized::<K>() {
+            self.publish();
         }
+        let garbage = self.guard.take_garbage();
+        // SAFETY: dropped once, here, and not used afterwards.
+        unsafe { ManuallyDrop::drop(&mut self.guard) };
+        drop(garbage);
+    }
+}
+
+impl<K: Eq, V> ShardWrite<'_, K, V> {
+    /// Publishes the single entry of a zero-sized key type, if any.
+    fn publish(&mut self) {
         // With a zero-sized key type there is at most one key.
-        let found = self.guard.any_key().and_then(|key| {
-            let hash = self.cell.hasher.hash_one(key);
-            self.guard.find(hash, |k| k == key)
-        });
+        let found = self.guard.first();
         let address = match found {
             Some(found) => {
                 self.cell

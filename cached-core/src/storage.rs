@@ -5,11 +5,16 @@
 //! of `u32` slab indices; removing an entry moves the last one into its
 //! place. Deadlines live in a parallel vector that exists only once an entry
 //! has one, so a cache without `ttl` pays nothing for them. A `u64 -> u64`
-//! entry costs 24 bytes in the slab (key, value, eight bytes of eviction
-//! links and hit counter) plus 5 bytes per bucket of the index, plus the
-//! ghost of a bounded shard (see [`crate::ghost`]).
+//! entry costs 32 bytes in the slab (key, value, the key's hash, eight bytes
+//! of eviction links and hit counter) plus 5 bytes per bucket of the index,
+//! plus the ghost of a bounded shard (see [`crate::ghost`]).
+//!
+//! No user code runs here but the keys' `Eq`, which finding a key needs.
+//! Each entry keeps its key's hash, so moving entries and rebuilding the
+//! index never call the keys' `Hash`; and the entries and keys a write
+//! removes are set aside ([`Shard::take_garbage`]) for the caller to drop
+//! once the lock is released, so no `Drop` runs under it either.
 
-use std::hash::{BuildHasher, Hash};
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -21,13 +26,12 @@ use crate::flight::{self, Flight, Owner};
 /// `deadline` of an entry that never expires.
 pub(crate) const NEVER: u64 = u64::MAX;
 
-/// The hasher of a cache, shared by its shards to re-hash keys they move.
-pub(crate) type Hasher = foldhash::fast::RandomState;
-
 /// A stored value.
 pub(crate) struct Entry<K, V> {
     pub(crate) key: K,
     pub(crate) value: V,
+    /// The hash of `key`, so that the shard never calls the key's `Hash`.
+    hash: u64,
     links: Links,
 }
 
@@ -113,6 +117,40 @@ pub(crate) struct Ended<V> {
     pub(crate) flight: Option<Arc<Flight<V>>>,
 }
 
+/// What a write took out of a shard, to be dropped after its lock is
+/// released: a value's or key's `Drop` may use the cache.
+pub(crate) struct Garbage<K, V> {
+    entries: Vec<Entry<K, V>>,
+    keys: Vec<K>,
+}
+
+impl<K, V> Garbage<K, V> {
+    const fn new() -> Self {
+        Garbage {
+            entries: Vec::new(),
+            keys: Vec::new(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.entries.is_empty() && self.keys.is_empty()
+    }
+
+    /// Sets `entry` aside; dropped at once (under the lock) when dropping
+    /// it runs no code at all.
+    fn entry(&mut self, entry: Entry<K, V>) {
+        if std::mem::needs_drop::<Entry<K, V>>() {
+            self.entries.push(entry);
+        }
+    }
+
+    fn key(&mut self, key: K) {
+        if std::mem::needs_drop::<K>() {
+            self.keys.push(key);
+        }
+    }
+}
+
 /// Entries, flights and eviction order of one shard.
 pub(crate) struct Shard<K, V> {
     entries: Vec<Entry<K, V>>,
@@ -123,7 +161,6 @@ pub(crate) struct Shard<K, V> {
     deadlines: Vec<u64>,
     /// `None` when unbounded.
     policy: Option<Policy>,
-    hasher: Hasher,
     flights: HashTable<InFlight<K, V>>,
     /// The serial of the next flight.
     next_serial: u64,
@@ -136,12 +173,13 @@ pub(crate) struct Shard<K, V> {
     /// Insertions since the last sweep: a full shard sweeps before evicting
     /// only every `len / 16` insertions, so sweeping stays O(1) amortised.
     inserts_since_sweep: usize,
+    /// Removed since the last [`take_garbage`](Self::take_garbage).
+    garbage: Garbage<K, V>,
 }
 
-impl<K: Eq + Hash, V> Shard<K, V> {
+impl<K: Eq, V> Shard<K, V> {
     /// A shard holding at most `capacity` entries (`usize::MAX`: unbounded).
-    /// `hasher` must be the one the cache hashes keys with.
-    pub(crate) fn new(capacity: usize, hasher: Hasher) -> Self {
+    pub(crate) fn new(capacity: usize) -> Self {
         let bounded = capacity != usize::MAX;
         let capacity = if bounded {
             capacity.clamp(1, MAX_ENTRIES)
@@ -153,18 +191,42 @@ impl<K: Eq + Hash, V> Shard<K, V> {
             index: HashTable::new(),
             deadlines: Vec::new(),
             policy: bounded.then(|| Policy::new(capacity)),
-            hasher,
             flights: HashTable::new(),
             next_serial: 0,
             capacity,
             earliest_deadline: NEVER,
             last_sweep: 0,
             inserts_since_sweep: 0,
+            garbage: Garbage::new(),
         }
+    }
+
+    /// What writes removed since the last call, for the caller to drop
+    /// once the lock is released; `None` if nothing needs dropping.
+    pub(crate) fn take_garbage(&mut self) -> Option<Garbage<K, V>> {
+        (!self.garbage.is_empty()).then(|| std::mem::replace(&mut self.garbage, Garbage::new()))
     }
 
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
+    }
+
+    /// The number of entries whose deadline is after `now`.
+    pub(crate) fn live_len(&self, now: u64) -> usize {
+        if self.deadlines.is_empty() {
+            return self.entries.len();
+        }
+        self.deadlines.iter().filter(|&&d| d > now).count()
+    }
+
+    /// The first entry of the slab, if any: with a zero-sized key type,
+    /// the only one.
+    pub(crate) fn first(&self) -> Option<Found<'_, K, V>> {
+        let entry = self.entries.first()?;
+        Some(Found {
+            entry,
+            deadline: self.deadline(0),
+        })
     }
 
     /// The key of some stored entry, if any.
@@ -196,13 +258,13 @@ impl<K: Eq + Hash, V> Shard<K, V> {
 
     pub(crate) fn remove(&mut self, hash: u64, is_key: impl Fn(&K) -> bool) -> Option<Removed> {
         let i = self.position(hash, is_key)?;
-        Some(self.remove_at(i, hash))
+        Some(self.remove_at(i))
     }
 
-    /// Takes the entry at slab index `i` (whose key hashes to `hash`) out of
-    /// the index, the eviction order and the slab, moving the last entry
-    /// into its place.
-    fn remove_at(&mut self, i: u32, hash: u64) -> Removed {
+    /// Takes the entry at slab index `i` out of the index, the eviction
+    /// order and the slab, moving the last entry into its place.
+    fn remove_at(&mut self, i: u32) -> Removed {
+        let hash = self.entries[i as usize].hash;
         if let Ok(found) = self.index.find_entry(hash, |&j| j == i) {
             found.remove();
         }
@@ -210,14 +272,15 @@ impl<K: Eq + Hash, V> Shard<K, V> {
             policy.unlink(&mut self.entries, i);
         }
         let last = (self.entries.len() - 1) as u32;
-        self.entries.swap_remove(i as usize);
+        let removed = self.entries.swap_remove(i as usize);
+        self.garbage.entry(removed);
         let deadline = if self.deadlines.is_empty() {
             NEVER
         } else {
             self.deadlines.swap_remove(i as usize)
         };
         if i != last {
-            let moved = self.hasher.hash_one(&self.entries[i as usize].key);
+            let moved = self.entries[i as usize].hash;
             if let Some(slot) = self.index.find_mut(moved, |&j| j == last) {
                 *slot = i;
             }
@@ -270,6 +333,7 @@ impl<K: Eq + Hash, V> Shard<K, V> {
         match self.flights.find_entry(hash, |f| f.serial == ticket) {
             Ok(found) => {
                 let (f, _) = found.remove();
+                self.garbage.key(f.key);
                 Ended {
                     registered: !f.forgotten,
                     flight: f.flight,
@@ -291,7 +355,8 @@ impl<K: Eq + Hash, V> Shard<K, V> {
             if found.get().flight.is_some() {
                 found.into_mut().forgotten = true;
             } else {
-                found.remove();
+                let (f, _) = found.remove();
+                self.garbage.key(f.key);
             }
         }
     }
@@ -309,7 +374,14 @@ impl<K: Eq + Hash, V> Shard<K, V> {
     ) -> Inserted {
         let mut made_room = Inserted::default();
         if let Some(i) = self.position(hash, |k| *k == key) {
-            self.entries[i as usize].value = value;
+            let entry = &mut self.entries[i as usize];
+            let old = Entry {
+                key,
+                value: std::mem::replace(&mut entry.value, value),
+                hash,
+                links: Links::unlinked(),
+            };
+            self.garbage.entry(old);
             self.set_deadline(i, deadline);
             return made_room;
         }
@@ -325,11 +397,11 @@ impl<K: Eq + Hash, V> Shard<K, V> {
             }
         }
         self.reserve_index();
-        let i = self.push(key, value);
+        let i = self.push(hash, key, value);
         self.set_deadline(i, deadline);
-        let (entries, hasher) = (&self.entries, &self.hasher);
+        let entries = &self.entries;
         self.index
-            .insert_unique(hash, i, |&j| hasher.hash_one(&entries[j as usize].key));
+            .insert_unique(hash, i, |&j| entries[j as usize].hash);
         if let Some(policy) = &mut self.policy {
             policy.admit(&mut self.entries, i, hash);
         }
@@ -352,18 +424,16 @@ impl<K: Eq + Hash, V> Shard<K, V> {
         // a while before the next rebuild.
         let full = self.capacity + self.capacity / 8;
         let size = (2 * len).min(full).max(len + 1);
-        let (entries, hasher) = (&self.entries, &self.hasher);
+        let entries = &self.entries;
         let mut index = HashTable::with_capacity(size);
         for (i, entry) in entries.iter().enumerate() {
-            index.insert_unique(hasher.hash_one(&entry.key), i as u32, |&j| {
-                hasher.hash_one(&entries[j as usize].key)
-            });
+            index.insert_unique(entry.hash, i as u32, |&j| entries[j as usize].hash);
         }
         self.index = index;
     }
 
     /// Appends to the slab; a bounded slab never grows past its capacity.
-    fn push(&mut self, key: K, value: V) -> u32 {
+    fn push(&mut self, hash: u64, key: K, value: V) -> u32 {
         let len = self.entries.len();
         if len == self.entries.capacity() && self.capacity != usize::MAX {
             let wanted = (len * 2).max(4).min(self.capacity);
@@ -373,6 +443,7 @@ impl<K: Eq + Hash, V> Shard<K, V> {
         self.entries.push(Entry {
             key,
             value,
+            hash,
             links: Links::unlinked(),
         });
         len as u32
@@ -399,14 +470,13 @@ impl<K: Eq + Hash, V> Shard<K, V> {
         let victim = policy.victim(&mut self.entries, dead);
         match victim {
             Some(Victim::Expired(i)) => {
-                let hash = self.hasher.hash_one(&self.entries[i as usize].key);
-                self.remove_at(i, hash);
+                self.remove_at(i);
                 made_room.expired += 1;
             }
             Some(Victim::Evicted(i)) => {
-                let hash = self.hasher.hash_one(&self.entries[i as usize].key);
+                let hash = self.entries[i as usize].hash;
                 policy.remember(&mut self.entries, i, hash);
-                self.remove_at(i, hash);
+                self.remove_at(i);
                 made_room.evicted += 1;
             }
             None => return false,
@@ -432,8 +502,7 @@ impl<K: Eq + Hash, V> Shard<K, V> {
         for i in (0..self.entries.len()).rev() {
             let deadline = self.deadlines[i];
             if deadline <= now {
-                let hash = self.hasher.hash_one(&self.entries[i].key);
-                self.remove_at(i as u32, hash);
+                self.remove_at(i as u32);
                 removed += 1;
             } else {
                 earliest = earliest.min(deadline);
@@ -451,9 +520,8 @@ impl<K: Eq + Hash, V> Shard<K, V> {
         if self.entries.capacity() > 4 * len + 64 {
             self.entries.shrink_to(2 * len);
             self.deadlines.shrink_to(2 * len);
-            let (entries, hasher) = (&self.entries, &self.hasher);
-            self.index
-                .shrink_to(2 * len, |&j| hasher.hash_one(&entries[j as usize].key));
+            let entries = &self.entries;
+            self.index.shrink_to(2 * len, |&j| entries[j as usize].hash);
         }
     }
 
@@ -463,13 +531,24 @@ impl<K: Eq + Hash, V> Shard<K, V> {
     }
 
     pub(crate) fn clear(&mut self) {
-        self.entries.clear();
+        let entries = std::mem::take(&mut self.entries);
+        if std::mem::needs_drop::<Entry<K, V>>() {
+            if self.garbage.entries.is_empty() {
+                self.garbage.entries = entries;
+            } else {
+                self.garbage.entries.extend(entries);
+            }
+        }
         self.index.clear();
         self.deadlines.clear();
-        self.flights.retain(|f| {
+        // Flights with waiters stay, forgotten, for their leaders to finish.
+        let idle = self.flights.extract_if(|f| {
             f.forgotten = true;
-            f.flight.is_some()
+            f.flight.is_none()
         });
+        for flight in idle {
+            self.garbage.key(flight.key);
+        }
         if let Some(policy) = &mut self.policy {
             policy.clear();
         }
@@ -480,17 +559,19 @@ impl<K: Eq + Hash, V> Shard<K, V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::hash::BuildHasher;
 
-    impl<K: Eq + Hash + std::fmt::Debug, V> Shard<K, V> {
+    type Hasher = foldhash::fast::RandomState;
+
+    impl<K: Eq + std::fmt::Debug, V> Shard<K, V> {
         /// Panics unless slab, index, deadlines and queues agree.
         fn check(&mut self) {
             assert_eq!(self.index.len(), self.entries.len());
             assert!(self.deadlines.is_empty() || self.deadlines.len() == self.entries.len());
             for (i, entry) in self.entries.iter().enumerate() {
-                let hash = self.hasher.hash_one(&entry.key);
                 let found = self
                     .index
-                    .find(hash, |&j| self.entries[j as usize].key == entry.key);
+                    .find(entry.hash, |&j| self.entries[j as usize].key == entry.key);
                 assert_eq!(found, Some(&(i as u32)), "{:?}", entry.key);
             }
             if let Some(policy) = &self.policy {
@@ -506,8 +587,8 @@ mod tests {
     /// flight without waiters allocates nothing.
     #[test]
     fn forgotten_flights_still_reach_their_waiters() {
-        let mut shard: Shard<u64, u64> = Shard::new(usize::MAX, Hasher::default());
-        let hash = shard.hasher.hash_one(7u64);
+        let mut shard: Shard<u64, u64> = Shard::new(usize::MAX);
+        let hash = Hasher::default().hash_one(7u64);
         let FlightRole::Lead(first, None) = shard.begin_flight(hash, &7, false) else {
             panic!("the first caller leads, allocating nothing");
         };
@@ -531,8 +612,8 @@ mod tests {
     #[test]
     fn random_operations_keep_the_shard_consistent() {
         for capacity in [1, 2, 7, 64, usize::MAX] {
-            let mut shard: Shard<u64, u64> = Shard::new(capacity, Hasher::default());
-            let hasher = shard.hasher.clone();
+            let mut shard: Shard<u64, u64> = Shard::new(capacity);
+            let hasher = Hasher::default();
             let mut x = 0x2545_F491_4F6C_DD1Du64;
             for step in 0..20_000u64 {
                 x ^= x << 13;
