@@ -43,6 +43,7 @@
 //!    by a thread that holds the lock panics: it could only wait for itself
 //!    ([`held`](crate::held)).
 
+use std::mem::ManuallyDrop;
 use std::time::Instant;
 
 use crate::barrier;
@@ -98,22 +99,42 @@ unsafe impl<T: Send + Sync> Sync for BiasedLock<T> {}
 
 /// Shared access, of either kind; ends when dropped.
 pub(crate) struct ReadGuard<'a, T> {
-    // Declared first, so dropped (the access ended) before `_hold`.
+    // Declared first, so dropped (the access ended) before the holds.
     data: ConstPtr<T>,
-    _hold: Hold<'a>,
+    /// A lock-free read (invariant 3).
+    _announced: Option<Announced<'a>>,
+    /// A read through `lock`. Neither this nor an announcement: a read
+    /// inside another of the same thread (invariant 6).
+    _locked: Option<LockedRead<'a>>,
 }
 
-/// What keeps writers out while a [`ReadGuard`] lives.
-enum Hold<'a> {
-    /// A lock-free read (invariant 3).
-    Announced(#[allow(dead_code, reason = "held for its drop")] Announced<'a>),
-    /// A read through `lock`.
-    Locked(
-        #[allow(dead_code, reason = "held for its drop")] RawReadGuard<'a>,
-        #[allow(dead_code, reason = "held for its drop")] Holding,
-    ),
-    /// A read inside another of the same thread (invariant 6).
-    Nested,
+/// A read through `lock`, recorded in [`held`]; ended out of line, so that
+/// ending a lock-free read stays one inlined store.
+struct LockedRead<'a>(ManuallyDrop<RawReadGuard<'a>>);
+
+impl Drop for LockedRead<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        // SAFETY: taken once, here; `self.0` is not used again.
+        end_locked(unsafe { ManuallyDrop::take(&mut self.0) });
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn end_locked(locked: RawReadGuard<'_>) {
+    held::leave(raw_guard_address(&locked), Access::Read);
+}
+
+#[cfg(not(loom))]
+fn raw_guard_address(guard: &RawReadGuard<'_>) -> usize {
+    std::ptr::from_ref(parking_lot::RwLockReadGuard::rwlock(guard)).addr()
+}
+
+/// Under loom the held-lock checks are off.
+#[cfg(loom)]
+fn raw_guard_address(_guard: &RawReadGuard<'_>) -> usize {
+    0
 }
 
 impl<T> std::ops::Deref for ReadGuard<'_, T> {
@@ -158,7 +179,7 @@ impl<T> BiasedLock<T> {
     }
 
     /// Runs `read` with shared access to the data.
-    #[cfg(any(test, loom))]
+    #[cfg(all(test, not(loom)))]
     #[inline(always)]
     pub(crate) fn read<R>(&self, read: impl FnOnce(&T) -> R) -> R {
         self.read_as(crate::readers::current(), read)
@@ -174,7 +195,7 @@ impl<T> BiasedLock<T> {
     /// [`read`](Self::read) on behalf of the thread owning `slot` (`None`:
     /// the thread has none and takes the lock). `read` runs at one place
     /// whichever way the access was obtained, so it is inlined there.
-    #[cfg(any(test, loom))]
+    #[cfg(test)]
     #[inline(always)]
     pub(crate) fn read_as<R>(&self, slot: Option<&Slot>, read: impl FnOnce(&T) -> R) -> R {
         read(&self.guard_as(slot))
@@ -185,9 +206,19 @@ impl<T> BiasedLock<T> {
         match self.announce(slot) {
             Some(announced) => ReadGuard {
                 data: self.data.get(),
-                _hold: Hold::Announced(announced),
+                _announced: Some(announced),
+                _locked: None,
             },
-            None => self.read_locked(slot),
+            None => {
+                // One word back from the call, so the guard stays in
+                // registers; and locked before the access starts.
+                let locked = self.lock_for_read(slot);
+                ReadGuard {
+                    data: self.data.get(),
+                    _announced: None,
+                    _locked: locked,
+                }
+            }
         }
     }
 
@@ -203,16 +234,18 @@ impl<T> BiasedLock<T> {
         (self.bias.load(Ordering::Acquire) != 0).then_some(announced)
     }
 
-    fn read_locked(&self, slot: Option<&Slot>) -> ReadGuard<'_, T> {
+    /// Takes `lock` shared for a read, or nothing if this thread already
+    /// reads this lock (invariant 6).
+    fn lock_for_read(&self, slot: Option<&Slot>) -> Option<LockedRead<'_>> {
         let reading = slot.is_some_and(|s| s.reading.load(Ordering::Relaxed) == self.address());
-        match held::holds(self.address()) {
-            _ if reading => return self.nested(),
-            Some(Access::Read) => return self.nested(),
+        match held::holds(self.raw_address()) {
+            _ if reading => return None,
+            Some(Access::Read) => return None,
             Some(Access::Write) => self.reentered(),
             None => {}
         }
         let shared = self.lock_shared();
-        let holding = held::enter(self.address(), Access::Read);
+        held::enter(self.raw_address(), Access::Read);
         // A load and a store rather than an atomic add: concurrent slow
         // readers may lose counts, which only delays the bias a little.
         let reads = self.slow_reads.load(Ordering::Relaxed).saturating_add(1);
@@ -222,18 +255,7 @@ impl<T> BiasedLock<T> {
             // before this read (invariant 4). `lock` is held: invariant 2.
             self.bias.store(barrier::mode(), Ordering::Release);
         }
-        ReadGuard {
-            data: self.data.get(),
-            _hold: Hold::Locked(shared, holding),
-        }
-    }
-
-    /// A read inside a read of this thread (invariant 6).
-    fn nested(&self) -> ReadGuard<'_, T> {
-        ReadGuard {
-            data: self.data.get(),
-            _hold: Hold::Nested,
-        }
+        Some(LockedRead(ManuallyDrop::new(shared)))
     }
 
     /// Shared access without taking anything.
@@ -243,7 +265,11 @@ impl<T> BiasedLock<T> {
     /// mutating the data (as a read of this thread that encloses this one
     /// does, or an announcement that writers wait for before mutating).
     pub(crate) unsafe fn read_unguarded(&self) -> ReadGuard<'_, T> {
-        self.nested()
+        ReadGuard {
+            data: self.data.get(),
+            _announced: None,
+            _locked: None,
+        }
     }
 
     /// The panic of a thread that would wait for itself.
@@ -264,7 +290,7 @@ impl<T> BiasedLock<T> {
     /// would wait for itself.
     fn held_here(&self) -> bool {
         let address = self.address();
-        held::holds(address).is_some() || reads_within(address..address + 1)
+        held::holds(self.raw_address()).is_some() || reads_within(address..address + 1)
     }
 
     /// Exclusive access, waiting for readers of both kinds to finish.
@@ -276,7 +302,7 @@ impl<T> BiasedLock<T> {
             self.reentered();
         }
         let exclusive = self.lock_exclusive();
-        let holding = held::enter(self.address(), Access::Write);
+        let holding = Holding::enter(self.raw_address(), Access::Write);
         self.slow_reads.store(0, Ordering::Relaxed);
         if self.bias.load(Ordering::Relaxed) != 0 {
             self.revoke();
@@ -309,6 +335,11 @@ impl<T> BiasedLock<T> {
 
     fn address(&self) -> usize {
         std::ptr::from_ref(self).addr()
+    }
+
+    /// The address [`held`] records this lock under.
+    fn raw_address(&self) -> usize {
+        std::ptr::from_ref(&self.lock).addr()
     }
 
     #[cfg(not(loom))]

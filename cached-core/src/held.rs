@@ -21,22 +21,35 @@ pub(crate) enum Access {
 
 /// A recorded access; forgotten when dropped.
 pub(crate) struct Holding {
-    #[cfg(not(loom))]
-    entry: usize,
-    #[cfg(not(loom))]
-    recorded: bool,
+    address: usize,
+    access: Access,
+}
+
+impl Holding {
+    /// Records that this thread holds the lock at `address`.
+    pub(crate) fn enter(address: usize, access: Access) -> Holding {
+        enter(address, access);
+        Holding { address, access }
+    }
+}
+
+impl Drop for Holding {
+    fn drop(&mut self) {
+        leave(self.address, self.access);
+    }
 }
 
 #[cfg(not(loom))]
 mod imp {
     use std::cell::Cell;
 
-    use super::{Access, Holding};
+    use super::Access;
 
     const DEPTH: usize = 8;
 
     /// Lock addresses (aligned, so bit 0 is free: set for a write),
-    /// innermost last.
+    /// innermost last. A lock is recorded at most once: a thread that
+    /// holds one reads it again without recording, and never writes it.
     struct Held {
         locks: [Cell<usize>; DEPTH],
         len: Cell<usize>,
@@ -56,21 +69,33 @@ mod imp {
         address | usize::from(access == Access::Write)
     }
 
-    /// Records that this thread holds the lock at `address`.
-    pub(crate) fn enter(address: usize, access: Access) -> Holding {
+    /// Records that this thread holds the lock at `address` (unless it
+    /// already holds `DEPTH` others).
+    pub(crate) fn enter(address: usize, access: Access) {
         let entry = entry(address, access);
-        let recorded = HELD
-            .try_with(|held| {
-                let len = held.len.get();
-                let room = len < DEPTH;
-                if room {
-                    held.locks[len].set(entry);
-                    held.len.set(len + 1);
+        let _ = HELD.try_with(|held| {
+            let len = held.len.get();
+            if len < DEPTH {
+                held.locks[len].set(entry);
+                held.len.set(len + 1);
+            }
+        });
+    }
+
+    /// Forgets what [`enter`] recorded.
+    pub(crate) fn leave(address: usize, access: Access) {
+        let entry = entry(address, access);
+        let _ = HELD.try_with(|held| {
+            let len = held.len.get();
+            let locks = &held.locks[..len];
+            // Guards usually end innermost first, but need not.
+            if let Some(at) = locks.iter().rposition(|e| e.get() == entry) {
+                for i in at..len - 1 {
+                    locks[i].set(locks[i + 1].get());
                 }
-                room
-            })
-            .unwrap_or(false);
-        Holding { entry, recorded }
+                held.len.set(len - 1);
+            }
+        });
     }
 
     /// How this thread holds the lock at `address`, if it does.
@@ -101,36 +126,17 @@ mod imp {
         })
         .unwrap_or(false)
     }
-
-    impl Drop for Holding {
-        fn drop(&mut self) {
-            if !self.recorded {
-                return;
-            }
-            let _ = HELD.try_with(|held| {
-                let len = held.len.get();
-                let locks = &held.locks[..len];
-                // Guards usually end innermost first, but need not.
-                if let Some(at) = locks.iter().rposition(|e| e.get() == self.entry) {
-                    for i in at..len - 1 {
-                        locks[i].set(locks[i + 1].get());
-                    }
-                    held.len.set(len - 1);
-                }
-            });
-        }
-    }
 }
 
 /// Under loom, models run on threads whose thread-locals are not modelled;
 /// the checks are off.
 #[cfg(loom)]
 mod imp {
-    use super::{Access, Holding};
+    use super::Access;
 
-    pub(crate) fn enter(_address: usize, _access: Access) -> Holding {
-        Holding {}
-    }
+    pub(crate) fn enter(_address: usize, _access: Access) {}
+
+    pub(crate) fn leave(_address: usize, _access: Access) {}
 
     pub(crate) fn holds(_address: usize) -> Option<Access> {
         None
@@ -141,7 +147,7 @@ mod imp {
     }
 }
 
-pub(crate) use imp::{enter, holds, holds_within};
+pub(crate) use imp::{enter, holds, holds_within, leave};
 
 #[cfg(all(test, not(loom)))]
 mod tests {
@@ -151,8 +157,8 @@ mod tests {
     fn accesses_are_recorded_until_dropped_in_any_order() {
         let (a, b) = (0x1000, 0x2000);
         assert_eq!(holds(a), None);
-        let read_a = enter(a, Access::Read);
-        let write_b = enter(b, Access::Write);
+        let read_a = Holding::enter(a, Access::Read);
+        let write_b = Holding::enter(b, Access::Write);
         assert_eq!(holds(a), Some(Access::Read));
         assert_eq!(holds(b), Some(Access::Write));
         drop(read_a);
@@ -167,7 +173,9 @@ mod tests {
 
     #[test]
     fn nestings_past_the_depth_are_not_recorded() {
-        let many: Vec<_> = (1..=20).map(|i| enter(i * 16, Access::Read)).collect();
+        let many: Vec<_> = (1..=20)
+            .map(|i| Holding::enter(i * 16, Access::Read))
+            .collect();
         assert_eq!(holds(16), Some(Access::Read));
         assert_eq!(holds(20 * 16), None);
         drop(many);
