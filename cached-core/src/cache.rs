@@ -145,10 +145,15 @@ where
     }
 
     /// The fast path: a lock-free shared read, a borrowed lookup, a clone.
-    /// Always inlined into the cached function: the call's register saves
-    /// cost more than the rest of a hit.
+    /// Always inlined into the cached function in release builds: the
+    /// call's register saves cost more than the rest of a hit. In debug
+    /// builds (unoptimised), an inlined function keeps each of its locals
+    /// in a slot of its own in the caller's frame, which stays on the stack
+    /// under a recursion through the miss path; called, they are gone before
+    /// the miss computes.
     #[doc(hidden)]
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn lookup<Q: Lookup<K>, P: ValuePolicy<V>>(
         &self,
         query: Q,
@@ -221,31 +226,50 @@ where
 
     /// The slow path: joins the computation of this key in flight, or runs
     /// `compute` with no lock held and stores its value if `P` allows.
+    ///
+    /// A recursive function recurses from inside `compute`, so this frame
+    /// stays on the stack once per level: it holds the leader and the
+    /// closure, and the rest of the miss is out of line. Not inlined, so
+    /// that the cached function's hit path adds nothing to it: the
+    /// function tail-calls it where the arguments allow.
     #[doc(hidden)]
+    #[inline(never)]
     pub fn compute<P: ValuePolicy<V>, F: FnOnce() -> V>(
         &self,
         miss: Miss<K>,
         _values: P,
         compute: F,
     ) -> V {
+        // `ref mut`: the leader stays where `lead` wrote it, not copied.
+        match self.lead::<P>(miss) {
+            Ok(ref mut leader) => {
+                let value = compute();
+                leader.complete::<P>(&value);
+                value
+            }
+            Err(value) => value,
+        }
+    }
+
+    /// Joins the computation of this key in flight (`Err` with its value),
+    /// or makes the caller the one that computes it.
+    #[inline(never)]
+    fn lead<P: ValuePolicy<V>>(&self, miss: Miss<K>) -> Result<Leader<'_, K, V>, V> {
         let Miss { hash, key } = miss;
         let ticket = loop {
             match self.begin::<P>(hash, &key, false) {
-                Begin::Hit(v) => return v,
+                Begin::Hit(v) => return Err(v),
                 Begin::Wait(flight) => match flight.wait(self.config.name, P::clone_value) {
                     Joined::Value(v) => {
                         self.counters.hit();
-                        return v;
+                        return Err(v);
                     }
                     Joined::Retry => continue,
                 },
                 Begin::Lead(ticket, _) => break ticket,
             }
         };
-        let mut leader = self.leader(hash, key, ticket);
-        let value = compute();
-        leader.complete::<P>(&value);
-        value
+        Ok(self.leader(hash, key, ticket))
     }
 
     /// The caller that computes `key`, its clock started if this miss is
@@ -429,6 +453,7 @@ where
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Send + Sync + 'static,
 {
+    #[inline(never)]
     fn complete<P: ValuePolicy<V>>(&mut self, value: &V) {
         let cache = self.cache;
         cache
