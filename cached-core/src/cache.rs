@@ -62,6 +62,23 @@ enum Begin<V> {
     Lead(Ticket, Option<Arc<Flight<V>>>),
 }
 
+/// The body of a miss: become the leader (or get the value of the key's
+/// flight), compute, store. A macro, not a function, so that the one frame
+/// that holds it in a debug build has no second copy of the arguments.
+macro_rules! lead_then_compute {
+    ($cache:expr, $policy:ty, $hash:expr, $key:expr, $compute:expr) => {
+        // `ref mut`: the leader stays where `lead` wrote it, not copied.
+        match $cache.lead::<$policy>($hash, $key) {
+            Ok(ref mut leader) => {
+                let value = $compute();
+                leader.complete::<$policy>(&value);
+                value
+            }
+            Err(value) => value,
+        }
+    };
+}
+
 const SHARD_SHIFT: u32 = 32;
 /// Bounded caches below this size use one shard, so eviction order is exact.
 const ONE_SHARD_BELOW: usize = 4096;
@@ -173,10 +190,15 @@ where
     }
 
     /// The fast path: a lock-free shared read, a borrowed lookup, a clone.
-    /// Always inlined into the cached function: the call's register saves
-    /// cost more than the rest of a hit.
+    /// Always inlined into the cached function in release builds: the
+    /// call's register saves cost more than the rest of a hit. In debug
+    /// builds (unoptimised), an inlined function keeps each of its locals
+    /// in a slot of its own in the caller's frame, which stays on the stack
+    /// under a recursion through the miss path; called, they are gone before
+    /// the miss computes.
     #[doc(hidden)]
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn lookup<Q: Lookup<K>, P: ValuePolicy<V>>(
         &self,
         query: Q,
@@ -249,33 +271,58 @@ where
 
     /// The slow path: joins the computation of this key in flight, or runs
     /// `compute` with no lock held and stores its value if `P` allows.
+    ///
+    /// A recursive function recurses from inside `compute`, so the frame
+    /// that calls it stays on the stack once per level: it holds the leader
+    /// and the closure, and the rest of the miss is out of line. In release
+    /// builds this is inlined into the cached function, which then
+    /// tail-calls [`compute_key`](Self::compute_key) when the key and the
+    /// closure fit in registers (the key apart from its hash: a two-word
+    /// key fits), so the hit path's frame is gone while the body runs. In
+    /// debug builds there are no tail calls, and this is the one frame of
+    /// the miss: an inlined helper would add a copy of each argument.
     #[doc(hidden)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline(never))]
     pub fn compute<P: ValuePolicy<V>, F: FnOnce() -> V>(
         &self,
         miss: Miss<K>,
         _values: P,
         compute: F,
     ) -> V {
-        let Miss { hash, key } = miss;
+        if cfg!(debug_assertions) {
+            lead_then_compute!(self, P, miss.hash, miss.key, compute)
+        } else {
+            self.compute_key::<P, F>(miss.hash, miss.key, compute)
+        }
+    }
+
+    /// [`compute`](Self::compute) with the miss in two arguments.
+    #[inline(never)]
+    fn compute_key<P: ValuePolicy<V>, F: FnOnce() -> V>(&self, hash: u64, key: K, compute: F) -> V {
+        lead_then_compute!(self, P, hash, key, compute)
+    }
+
+    /// Joins the computation of this key in flight (`Err` with its value),
+    /// or makes the caller the one that computes it.
+    #[inline(never)]
+    fn lead<P: ValuePolicy<V>>(&self, hash: u64, key: K) -> Result<Leader<'_, K, V>, V> {
         let mut read_first = false;
         let ticket = loop {
             match self.begin::<P>(hash, &key, false, read_first) {
-                Begin::Hit(v) => return v,
+                Begin::Hit(v) => return Err(v),
                 Begin::Stored => read_first = true,
                 Begin::Wait(flight) => match flight.wait(self.config.name, P::clone_value) {
                     Joined::Value(v) => {
                         self.counters.hit();
-                        return v;
+                        return Err(v);
                     }
                     Joined::Retry => continue,
                 },
                 Begin::Lead(ticket, _) => break ticket,
             }
         };
-        let mut leader = self.leader(hash, key, ticket);
-        let value = compute();
-        leader.complete::<P>(&value);
-        value
+        Ok(self.leader(hash, key, ticket))
     }
 
     /// The caller that computes `key`, its clock started if this miss is
@@ -477,6 +524,7 @@ where
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Send + Sync + 'static,
 {
+    #[inline(never)]
     fn complete<P: ValuePolicy<V>>(&mut self, value: &V) {
         let cache = self.cache;
         // Copies are made with no lock held (`Clone` may use the cache) and
