@@ -2,37 +2,13 @@
 //! would close the cycle panics, naming the functions, and the others go on.
 
 use memokit::cached;
-use std::any::Any;
+
+mod support;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Barrier, LazyLock};
 use std::thread;
 use std::time::Duration;
-
-const WATCHDOG: Duration = Duration::from_secs(10);
-
-/// Runs `scenario` on its own thread and fails, rather than hangs, if it
-/// takes longer than the watchdog.
-fn within_watchdog<T: Send + 'static>(scenario: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = tx.send(scenario());
-    });
-    match rx.recv_timeout(WATCHDOG) {
-        Ok(outcome) => outcome,
-        Err(RecvTimeoutError::Timeout) => panic!("deadlock: the scenario is still running"),
-        Err(RecvTimeoutError::Disconnected) => panic!("the scenario itself panicked"),
-    }
-}
-
-fn message(payload: Box<dyn Any + Send>) -> String {
-    match payload.downcast::<String>() {
-        Ok(s) => *s,
-        Err(payload) => payload
-            .downcast_ref::<&str>()
-            .map_or_else(|| "<not a string>".to_owned(), |s| (*s).to_owned()),
-    }
-}
+use support::{panic_message as message, within_watchdog};
 
 /// Calls `call(k)` for each `k` on its own thread; the value or the panic
 /// message of each.
@@ -44,6 +20,7 @@ fn on_threads(n: usize, call: fn(usize) -> usize) -> Vec<Result<usize, String>> 
             .map(|h| h.join().map_err(message))
             .collect()
     })
+    .expect("the scenario itself does not panic")
 }
 
 fn panics(outcomes: &[Result<usize, String>]) -> Vec<&String> {
@@ -240,7 +217,8 @@ fn a_thread_may_wait_for_the_thread_it_just_woke() {
                 (inner, outer(k))
             });
             (a.join().map_err(message), b.join().map_err(message))
-        });
+        })
+        .expect("the scenario itself does not panic");
         assert_eq!(
             outcomes,
             (Ok(k * 2 + 1), Ok((k * 2, k * 2 + 1))),

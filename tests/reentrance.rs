@@ -5,40 +5,13 @@
 //! scenario runs under a watchdog, so a deadlock fails instead of hanging.
 
 use memokit::cached;
-use std::any::Any;
+
+mod support;
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
 use std::time::Duration;
-
-const WATCHDOG: Duration = Duration::from_secs(20);
-
-/// Runs `scenario` on its own thread; its result or panic message, or a
-/// failure (not a hang) after the watchdog.
-fn within_watchdog<T: Send + 'static>(
-    scenario: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, String> {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(scenario));
-        let _ = tx.send(outcome.map_err(message));
-    });
-    match rx.recv_timeout(WATCHDOG) {
-        Ok(outcome) => outcome,
-        Err(RecvTimeoutError::Timeout) => panic!("deadlock: the scenario is still running"),
-        Err(RecvTimeoutError::Disconnected) => panic!("the scenario thread vanished"),
-    }
-}
-
-fn message(payload: Box<dyn Any + Send>) -> String {
-    match payload.downcast::<String>() {
-        Ok(s) => *s,
-        Err(payload) => payload
-            .downcast_ref::<&str>()
-            .map_or_else(|| "<not a string>".to_owned(), |s| (*s).to_owned()),
-    }
-}
+use support::{panic_message as message, within_watchdog};
 
 /// A value whose `Clone` asks its own cache for its length.
 #[derive(Debug, PartialEq)]
