@@ -120,6 +120,11 @@ where
 
     /// The shard of a key. A zero-sized key type has a single key, in the
     /// first shard, which its hits reach without hashing.
+    ///
+    /// The shard comes from the randomly seeded hash, so in a bounded cache
+    /// of several shards which keys compete for room changes from run to
+    /// run: eviction is deterministic only in a one-shard cache (capacity
+    /// below `ONE_SHARD_BELOW`), as the README says.
     #[inline]
     fn shard(&self, hash: u64) -> &ShardLock<K, V> {
         if size_of::<K>() == 0 {

@@ -24,6 +24,20 @@ pub(crate) const NEVER: u64 = u64::MAX;
 /// The hasher of a cache, shared by its shards to re-hash keys they move.
 pub(crate) type Hasher = foldhash::fast::RandomState;
 
+/// Hashes keys for the eviction policy (the ghost's fingerprints and
+/// buckets), with a seed fixed at build time rather than per process.
+///
+/// The ghost remembers evicted keys by a fingerprint of their hash, and two
+/// keys that share a bucket or a fingerprint displace or stand for each
+/// other: with the cache's randomly seeded hash, which keys collide, and so
+/// which entries are evicted, changed from run to run and from cache to
+/// cache. With this hash, eviction depends only on the sequence of calls.
+/// The index keeps the random seed: a chosen set of colliding keys can only
+/// make the ghost forget or misremember a few keys (a worse hit rate, never
+/// a slower lookup), which is not worth a denial of service.
+const POLICY_HASHER: foldhash::fast::FixedState =
+    foldhash::fast::FixedState::with_seed(0x6d65_6d6f_6b69_7421);
+
 /// A stored value.
 pub(crate) struct Entry<K, V> {
     pub(crate) key: K,
@@ -331,7 +345,8 @@ impl<K: Eq + Hash, V> Shard<K, V> {
         self.index
             .insert_unique(hash, i, |&j| hasher.hash_one(&entries[j as usize].key));
         if let Some(policy) = &mut self.policy {
-            policy.admit(&mut self.entries, i, hash);
+            let policy_hash = POLICY_HASHER.hash_one(&self.entries[i as usize].key);
+            policy.admit(&mut self.entries, i, policy_hash);
         }
         made_room
     }
@@ -404,8 +419,9 @@ impl<K: Eq + Hash, V> Shard<K, V> {
                 made_room.expired += 1;
             }
             Some(Victim::Evicted(i)) => {
-                let hash = self.hasher.hash_one(&self.entries[i as usize].key);
-                policy.remember(&mut self.entries, i, hash);
+                let key = &self.entries[i as usize].key;
+                let (hash, policy_hash) = (self.hasher.hash_one(key), POLICY_HASHER.hash_one(key));
+                policy.remember(&mut self.entries, i, policy_hash);
                 self.remove_at(i, hash);
                 made_room.evicted += 1;
             }
