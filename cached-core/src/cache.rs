@@ -367,11 +367,19 @@ where
         self.len() == 0
     }
 
-    /// A clone of one stored key, if any: the report times hits on it.
-    pub(crate) fn any_key(&self) -> Option<K> {
-        self.shards
-            .iter()
-            .find_map(|s| s.0.read(|shard| shard.any_key().cloned()))
+    /// The index of a shard holding an entry, if any.
+    pub(crate) fn occupied_shard(&self) -> Option<usize> {
+        self.shards.iter().position(|s| s.0.read(Shard::len) > 0)
+    }
+
+    /// The structural part of a hit on shard `shard`, running no user code:
+    /// the shared lock, an index probe with `hash` comparing slab indices
+    /// (see [`Shard::probe`]) and the liveness check of the deadline found.
+    /// What it leaves out of a hit: hashing the key and comparing it (the
+    /// key's `Hash` and `Eq`), cloning the value, counting the hit.
+    pub(crate) fn probe(&self, shard: usize, hash: u64) -> bool {
+        let guard = self.shards[shard].0.read_guard();
+        guard.probe(hash).is_some_and(|d| self.is_live(d))
     }
 
     /// A snapshot of the counters.

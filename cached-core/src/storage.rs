@@ -10,6 +10,7 @@
 //! ghost of a bounded shard (see [`crate::ghost`]).
 
 use std::hash::{BuildHasher, Hash};
+use std::hint::black_box;
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -184,6 +185,17 @@ impl<K: Eq + Hash, V> Shard<K, V> {
     /// The key of some stored entry, if any.
     pub(crate) fn any_key(&self) -> Option<&K> {
         self.entries.first().map(|e| &e.key)
+    }
+
+    /// The structural part of a hit, running no user code, for the report
+    /// to time: a probe of the index with `hash` that compares slab indices
+    /// instead of keys, and the deadline of the entry it finds (or of the
+    /// first entry). `None` when the shard is empty.
+    pub(crate) fn probe(&self, hash: u64) -> Option<u64> {
+        let first = self.entries.first()?;
+        let i = self.index.find(hash, |&i| i == 0).copied().unwrap_or(0);
+        black_box(first);
+        Some(self.deadline(i))
     }
 
     #[inline]
