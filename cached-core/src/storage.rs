@@ -35,7 +35,9 @@ pub(crate) type Hasher = foldhash::fast::RandomState;
 /// cache. With this hash, eviction depends only on the sequence of calls.
 /// The index keeps the random seed: a chosen set of colliding keys can only
 /// make the ghost forget or misremember a few keys (a worse hit rate, never
-/// a slower lookup), which is not worth a denial of service.
+/// a slower lookup), which is not worth a denial of service. The price is
+/// one more hash of the key, under the lock, per insertion into a bounded
+/// shard and per eviction; hits and unbounded caches do not pay it.
 const POLICY_HASHER: foldhash::fast::FixedState =
     foldhash::fast::FixedState::with_seed(0x6d65_6d6f_6b69_7421);
 
