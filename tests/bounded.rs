@@ -204,3 +204,99 @@ fn insert_replaces_in_place() {
     assert!(updated_memokit().contains(1) && updated_memokit().contains(3));
     assert_eq!(UPDATED.load(Ordering::SeqCst), 3);
 }
+
+#[cached(capacity = 64)]
+fn twin_a(key: u64) -> u64 {
+    key + 1
+}
+
+#[cached(capacity = 64)]
+fn twin_b(key: u64) -> u64 {
+    key + 1
+}
+
+/// 20,000 calls over 400 keys, skewed so that hits, promotions and ghost
+/// returns all happen: the same sequence every time.
+fn skewed_calls(mut call: impl FnMut(u64)) {
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    for _ in 0..20_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        // The smaller of two draws: low keys are called far more often.
+        let key = (x % 400).min((x >> 32) % 400);
+        call(key);
+    }
+}
+
+/// The keys a cache over `0..400` holds, in order.
+fn survivors(contains: impl Fn(u64) -> bool) -> Vec<u64> {
+    (0..400).filter(|&k| contains(k)).collect()
+}
+
+/// Two identical bounded caches fed the same calls on one thread hold the
+/// same keys: nothing seeded per cache decides what is evicted.
+#[test]
+fn identical_caches_evict_identically() {
+    skewed_calls(|k| {
+        twin_a(k);
+    });
+    skewed_calls(|k| {
+        twin_b(k);
+    });
+    let a = survivors(|k| twin_a_memokit().contains(k));
+    let b = survivors(|k| twin_b_memokit().contains(k));
+    assert_eq!(a.len(), 64);
+    assert!(twin_a_memokit().stats().evictions > 10_000);
+    assert_eq!(a, b);
+}
+
+#[cached(capacity = 64)]
+fn in_child(key: u64) -> u64 {
+    key + 1
+}
+
+/// Set in the child processes of [`runs_evict_identically`].
+const CHILD: &str = "MEMOKIT_EVICTION_CHILD";
+
+/// In a child process, prints the keys `in_child` holds after the calls;
+/// otherwise does nothing.
+#[test]
+fn eviction_child() {
+    if std::env::var_os(CHILD).is_none() {
+        return;
+    }
+    skewed_calls(|k| {
+        in_child(k);
+    });
+    let keys = survivors(|k| in_child_memokit().contains(k));
+    println!("survivors: {keys:?}");
+}
+
+/// Two runs of a program make the same calls and end holding the same
+/// keys: nothing seeded per process decides what is evicted.
+#[test]
+fn runs_evict_identically() {
+    let run = || {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "eviction_child",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD, "1")
+            .output()
+            .expect("the test binary runs again");
+        assert!(out.status.success(), "{out:?}");
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        // The harness prints the test's name on the same line.
+        let at = stdout
+            .find("survivors: ")
+            .unwrap_or_else(|| panic!("no survivors in\n{stdout}"));
+        stdout[at..].lines().next().unwrap_or_default().to_owned()
+    };
+    let (first, second) = (run(), run());
+    assert!(first.matches(',').count() == 63, "{first}");
+    assert_eq!(first, second);
+}

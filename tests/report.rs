@@ -4,6 +4,8 @@
 //! disturb each other's rows. No test asserts a speed beyond robust
 //! orderings: a 2 ms function is surely worth caching, `x + 1` surely not.
 
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -286,4 +288,100 @@ fn the_table_is_aligned() {
     }
     assert!(seen >= 1, "{text}");
     assert!(text.contains("report::shown_in_the_table"));
+}
+
+/// While set, every `Hash`, `Eq`, `Clone` and `Drop` of [`Tripwire`] and
+/// [`Heavy`] panics: what runs while it is set is no user code.
+static ARMED: AtomicBool = AtomicBool::new(false);
+/// Calls of those traits, armed or not.
+static USER_CALLS: AtomicU64 = AtomicU64::new(0);
+
+fn user_code(what: &str) {
+    USER_CALLS.fetch_add(1, Ordering::SeqCst);
+    assert!(
+        !ARMED.load(Ordering::SeqCst),
+        "the report ran the user's {what}"
+    );
+}
+
+/// A key whose `Hash`, `Eq` and `Clone` are counted and trip the wire.
+struct Tripwire(u64);
+
+impl Hash for Tripwire {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        user_code("Hash");
+        self.0.hash(state);
+    }
+}
+
+impl PartialEq for Tripwire {
+    fn eq(&self, other: &Self) -> bool {
+        user_code("Eq");
+        self.0 == other.0
+    }
+}
+
+impl Eq for Tripwire {}
+
+impl Clone for Tripwire {
+    fn clone(&self) -> Self {
+        user_code("Clone of a key");
+        Tripwire(self.0)
+    }
+}
+
+/// An 8 MiB value whose `Clone` and `Drop` are counted and trip the wire.
+struct Heavy(Vec<u8>);
+
+impl Clone for Heavy {
+    fn clone(&self) -> Self {
+        user_code("Clone of a value");
+        Heavy(self.0.clone())
+    }
+}
+
+impl Drop for Heavy {
+    fn drop(&mut self) {
+        if ARMED.load(Ordering::SeqCst) {
+            user_code("Drop of a value");
+        }
+    }
+}
+
+#[cached]
+fn heavy(key: Tripwire) -> Heavy {
+    Heavy(vec![key.0 as u8; 8 << 20])
+}
+
+#[cached(capacity = 4, ttl = "1h")]
+fn heavy_bounded(key: Tripwire) -> Heavy {
+    Heavy(vec![key.0 as u8; 8 << 20])
+}
+
+/// A report times hits without running any of the program's code: an
+/// 8 MiB value is not cloned (so the report costs what it costs for a
+/// `u64`), and keys and values whose traits panic do not make it panic.
+#[test]
+fn the_report_runs_no_user_code() {
+    for k in 0..3 {
+        heavy(Tripwire(k));
+        heavy_bounded(Tripwire(k));
+        heavy_bounded(Tripwire(k));
+    }
+    let before = USER_CALLS.load(Ordering::SeqCst);
+    ARMED.store(true, Ordering::SeqCst);
+    let report = std::panic::catch_unwind(memokit::report);
+    ARMED.store(false, Ordering::SeqCst);
+    let report = report.expect("the report does not panic");
+    assert_eq!(
+        USER_CALLS.load(Ordering::SeqCst),
+        before,
+        "no user code ran"
+    );
+    for name in ["heavy", "heavy_bounded"] {
+        let row = row(&report, name);
+        assert_eq!(row.hit_cost_source, HitCostSource::OwnEntry, "{name}");
+        assert_eq!(row.entries, 3, "{name}");
+    }
+    assert_eq!(row(&report, "heavy_bounded").hits, 3);
 }

@@ -14,7 +14,7 @@ use crate::key::Lookup;
 use crate::shard_lock::{ShardLock, ShardWrite};
 use crate::stats::{Counters, Stats};
 use crate::stopwatch::Stopwatch;
-use crate::storage::{FlightRole, Shard, Ticket, NEVER};
+use crate::storage::{self, FlightRole, Shard, Ticket, NEVER};
 use crate::values::{ValueOps, ValuePolicy};
 
 #[repr(align(128))]
@@ -139,6 +139,11 @@ where
 
     /// The shard of a key. A zero-sized key type has a single key, in the
     /// first shard, which its hits reach without hashing.
+    ///
+    /// The shard comes from the randomly seeded hash, so in a bounded cache
+    /// of several shards which keys compete for room changes from run to
+    /// run: eviction is deterministic only in a one-shard cache (capacity
+    /// below `ONE_SHARD_BELOW`), as the README says.
     #[inline]
     fn shard(&self, hash: u64) -> &ShardLock<K, V> {
         if size_of::<K>() == 0 {
@@ -376,7 +381,23 @@ where
         }
     }
 
-    fn store_locked(&self, shard: &mut Shard<K, V>, hash: u64, key: K, value: V) {
+    /// The key's hash for the eviction policy of a bounded cache (0 when
+    /// unbounded), taken before locking: `Hash` may use the cache.
+    fn policy_hash(&self, key: &K) -> u32 {
+        if self.config.capacity.is_some() {
+            storage::policy_hash(key)
+        } else {
+            0
+        }
+    }
+
+    fn store_locked(
+        &self,
+        shard: &mut Shard<K, V>,
+        (hash, policy_hash): (u64, u32),
+        key: K,
+        value: V,
+    ) {
         let now = if self.ttl.is_some() {
             self.time.now()
         } else {
@@ -385,7 +406,8 @@ where
         if self.ttl.is_some() && now.saturating_sub(shard.last_sweep) >= self.ttl.unwrap_or(0) / 8 {
             self.counters.expired(shard.sweep(now));
         }
-        let made_room = shard.insert(hash, key, value, self.deadline_from(now), now);
+        let deadline = self.deadline_from(now);
+        let made_room = shard.insert(hash, policy_hash, key, value, deadline, now);
         self.counters.evicted(made_room.evicted);
         self.counters.expired(made_room.expired);
         self.counters.inserted();
@@ -421,9 +443,10 @@ where
             return;
         }
         let hash = self.hasher.hash_one(&key);
+        let policy_hash = self.policy_hash(&key);
         let mut shard = self.write_shard(hash);
         shard.forget_flight(hash, |k| *k == key);
-        self.store_locked(&mut shard, hash, key, value);
+        self.store_locked(&mut shard, (hash, policy_hash), key, value);
     }
 
     /// The live value of this key, without computing it or counting a hit.
@@ -457,11 +480,20 @@ where
         self.len() == 0
     }
 
-    /// A clone of one stored key, if any: the report times hits on it.
-    pub(crate) fn any_key(&self) -> Option<K> {
-        self.shards
-            .iter()
-            .find_map(|s| s.0.read(|shard| shard.any_key().cloned()))
+    /// The index of a shard holding an entry, if any.
+    pub(crate) fn occupied_shard(&self) -> Option<usize> {
+        self.shards.iter().position(|s| s.0.read(Shard::len) > 0)
+    }
+
+    /// The structural part of a hit on the `n`th entry of shard `shard`,
+    /// running no user code: the shared lock, the index probe with the
+    /// entry's stored hash, comparing slab indices (see [`Shard::probe`]),
+    /// and the liveness check of its deadline. What it leaves out of a hit:
+    /// hashing the key and comparing it (the key's `Hash` and `Eq`), cloning
+    /// the value, counting the hit.
+    pub(crate) fn probe(&self, shard: usize, n: usize) -> bool {
+        let guard = self.shards[shard].0.read_guard();
+        guard.probe(n).is_some_and(|d| self.is_live(d))
     }
 
     /// A snapshot of the counters.
@@ -532,6 +564,7 @@ where
         // and wakes its waiters.
         let stored = P::is_cacheable(value).then(|| P::clone_value(value));
         let cacheable = stored.is_some();
+        let policy_hash = cache.policy_hash(self.key.as_ref().expect("completed once"));
         let key = self.key.take().expect("completed once");
         cache
             .counters
@@ -541,7 +574,7 @@ where
             let ended = shard.end_flight(self.hash, self.ticket);
             let unused = match stored {
                 Some(copy) if ended.registered => {
-                    cache.store_locked(&mut shard, self.hash, key, copy);
+                    cache.store_locked(&mut shard, (self.hash, policy_hash), key, copy);
                     None
                 }
                 // Forgotten meanwhile: dropped, or handed over, after the lock.

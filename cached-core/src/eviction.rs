@@ -191,7 +191,8 @@ impl Policy {
 
     /// Links a new entry: into the main queue if the ghost remembers its
     /// key as evicted from the small queue, else into the small queue.
-    /// Adapts the small queue's target on a quick return.
+    /// Adapts the small queue's target on a quick return. `hash` is the
+    /// key's fixed-seed policy hash, so that eviction is deterministic.
     pub(crate) fn admit<E: Linked>(&mut self, slots: &mut [E], index: u32, hash: u64) {
         let returned = self.ghost.as_mut().and_then(|g| g.take(hash));
         let queue = match returned {
@@ -229,7 +230,8 @@ impl Policy {
         self.evict_main(slots, &dead)
     }
 
-    /// Records an evicted key (not an expired one) in the ghost.
+    /// Records an evicted key (not an expired one) in the ghost, by its
+    /// fixed-seed policy hash (as [`Policy::admit`] takes it).
     pub(crate) fn remember<E: Linked>(&mut self, slots: &mut [E], index: u32, hash: u64) {
         let from_small = slots[index as usize].links().queue() == Queue::Small;
         let capacity = self.capacity;

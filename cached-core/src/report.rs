@@ -28,13 +28,19 @@ use crate::values::AllValues;
 ///   off. The mean feeds the time saved; the median, which one preempted
 ///   call cannot move, feeds the verdict.
 ///   A recursive function's time includes its nested calls.
-/// - *Hit cost* is timed when the report is made: 8 rounds of 256 lookups of
-///   one of the cache's own entries (its real key and value types, its real
-///   clock), the fastest round. Those lookups count no hits and leave no
-///   trace. An empty cache has no entry to time, so it is given the
-///   hit cost of a reference cache of `u64` keys and values instead.
-///   A warm lookup in a loop is a lower bound on what a hit costs a program
-///   whose cache is cold in the CPU's caches.
+/// - *Hit cost* is timed when the report is made: 8 rounds of 256 probes of
+///   a shard that holds an entry (its real lock, index and clock), the
+///   fastest round. A probe is the part of a hit that the cache itself
+///   does: the shared lock, a probe of the hash index and the entry's
+///   liveness check. It runs none of the program's code: it leaves out
+///   hashing the key and comparing it (the key's `Hash` and `Eq`) and
+///   cloning the value (its `Clone`), so the report costs the same whatever
+///   the keys and values, and a hit on a key or value that is costly to
+///   hash, compare or clone costs more than the figure shown. The probes
+///   count no hits and leave no trace. An empty cache has nothing to probe,
+///   so it is given the hit cost of a reference cache of `u64` keys and
+///   values instead. A warm probe in a loop is a lower bound on what a hit
+///   costs a program whose cache is cold in the CPU's caches.
 /// - *Time saved* is `hits × (mean compute − hit cost)`; negative when the
 ///   hits cost more than the calls they replaced.
 ///
@@ -257,7 +263,9 @@ impl fmt::Display for Mode {
 /// Where a row's hit cost comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HitCostSource {
-    /// Timed on one of the cache's own entries.
+    /// Timed on the cache's own lock and index, on a shard holding one of
+    /// its entries, without running the key's `Hash` or `Eq` or the value's
+    /// `Clone`.
     OwnEntry,
     /// The cache was empty: timed on a reference cache of `u64` keys and
     /// values, a lower bound for larger keys and values.
@@ -449,7 +457,7 @@ impl fmt::Display for Report {
         writeln!(
             f,
             "\ncompute: mean time of one miss, less {} of timer overhead; \
-             hit cost: timed on one of the cache's entries (* empty cache: a reference cache);\n\
+             hit cost: the cache's own part of a hit, without the key's Hash/Eq or the value's Clone (* empty cache: a reference cache);\n\
              saved: hits × (compute − hit cost)",
             human(self.timer_overhead.as_nanos() as i128)
         )?;

@@ -5,16 +5,19 @@
 //! of `u32` slab indices; removing an entry moves the last one into its
 //! place. Deadlines live in a parallel vector that exists only once an entry
 //! has one, so a cache without `ttl` pays nothing for them. A `u64 -> u64`
-//! entry costs 32 bytes in the slab (key, value, the key's hash, eight bytes
-//! of eviction links and hit counter) plus 5 bytes per bucket of the index,
-//! plus the ghost of a bounded shard (see [`crate::ghost`]).
+//! entry costs 32 bytes in the slab (key, value, half the key's hash and its
+//! [`policy_hash`], eight bytes of eviction links and hit counter) plus 5
+//! bytes per bucket of the index, plus the ghost of a bounded shard (see
+//! [`crate::ghost`]).
 //!
 //! No user code runs here but the keys' `Eq`, which finding a key needs.
-//! Each entry keeps its key's hash, so moving entries and rebuilding the
-//! index never call the keys' `Hash`; and the entries and keys a write
+//! Each entry keeps its key's hashes, so moving entries, rebuilding the
+//! index and evicting never call the keys' `Hash`; and the entries and keys a write
 //! removes are set aside ([`Shard::take_garbage`]) for the caller to drop
 //! once the lock is released, so no `Drop` runs under it either.
 
+use std::hash::{BuildHasher, Hash};
+use std::hint::black_box;
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -26,12 +29,51 @@ use crate::flight::{self, Flight, Owner};
 /// `deadline` of an entry that never expires.
 pub(crate) const NEVER: u64 = u64::MAX;
 
+/// Hashes keys for the eviction policy (the ghost's fingerprints and
+/// buckets), with a seed fixed at build time rather than per process.
+///
+/// The ghost remembers evicted keys by a fingerprint of their hash, and two
+/// keys that share a bucket or a fingerprint displace or stand for each
+/// other: with the cache's randomly seeded hash, which keys collide, and so
+/// which entries are evicted, changed from run to run and from cache to
+/// cache. With this hash, eviction depends only on the sequence of calls.
+/// The index keeps the random seed: a chosen set of colliding keys can only
+/// make the ghost forget or misremember a few keys (a worse hit rate, never
+/// a slower lookup), which is not worth a denial of service. Callers hash
+/// with it before locking, once per insertion into a bounded shard; hits
+/// and unbounded caches do not pay it.
+pub(crate) fn policy_hash<K: Hash>(key: &K) -> u32 {
+    const POLICY_HASHER: foldhash::fast::FixedState =
+        foldhash::fast::FixedState::with_seed(0x6d65_6d6f_6b69_7421);
+    let hash = POLICY_HASHER.hash_one(key);
+    (hash ^ (hash >> 32)) as u32
+}
+
+/// The 64-bit hash the eviction policy takes, spread from a stored 32-bit
+/// policy hash (an odd multiplier: a bijection on the low half, which the
+/// ghost's buckets use, and mixed high bits for its fingerprints).
+fn spread(policy: u32) -> u64 {
+    u64::from(policy).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// The hash the index is built with: the low half of the key's hash, in
+/// both halves. An entry keeps only that half ([`Entry::hash`]), and the
+/// index re-hashes entries from it; hashbrown takes buckets from the low
+/// bits and its tags from the top seven, so up to 2^25 buckets per shard
+/// the two stay independent (beyond, tags only match more often).
+#[inline(always)]
+fn index_hash(low: u32) -> u64 {
+    u64::from(low) * 0x1_0000_0001
+}
 /// A stored value.
 pub(crate) struct Entry<K, V> {
     pub(crate) key: K,
     pub(crate) value: V,
-    /// The hash of `key`, so that the shard never calls the key's `Hash`.
-    hash: u64,
+    /// The low half of the hash of `key`, from which the index re-hashes
+    /// the entry ([`index_hash`]): the shard never calls the key's `Hash`.
+    hash: u32,
+    /// [`policy_hash`] of `key` (in a bounded shard).
+    policy: u32,
     links: Links,
 }
 
@@ -229,16 +271,28 @@ impl<K: Eq, V> Shard<K, V> {
         })
     }
 
-    /// The key of some stored entry, if any.
-    pub(crate) fn any_key(&self) -> Option<&K> {
-        self.entries.first().map(|e| &e.key)
+    /// The structural part of a hit on the `n`th entry (modulo the
+    /// length), running no user code, for the report to time: the index
+    /// probe with the entry's stored hash, comparing slab indices instead
+    /// of keys, and its deadline. `None` when the shard is empty.
+    pub(crate) fn probe(&self, n: usize) -> Option<u64> {
+        if self.entries.is_empty() {
+            return None;
+        }
+        let j = (n % self.entries.len()) as u32;
+        let hash = index_hash(self.entries[j as usize].hash);
+        let i = *self.index.find(hash, |&i| i == j)?;
+        black_box(&self.entries[i as usize]);
+        Some(self.deadline(i))
     }
 
     #[inline]
     fn position(&self, hash: u64, is_key: impl Fn(&K) -> bool) -> Option<u32> {
         let entries = &self.entries;
         self.index
-            .find(hash, |&i| is_key(&entries[i as usize].key))
+            .find(index_hash(hash as u32), |&i| {
+                is_key(&entries[i as usize].key)
+            })
             .copied()
     }
 
@@ -264,7 +318,7 @@ impl<K: Eq, V> Shard<K, V> {
     /// Takes the entry at slab index `i` out of the index, the eviction
     /// order and the slab, moving the last entry into its place.
     fn remove_at(&mut self, i: u32) -> Removed {
-        let hash = self.entries[i as usize].hash;
+        let hash = index_hash(self.entries[i as usize].hash);
         if let Ok(found) = self.index.find_entry(hash, |&j| j == i) {
             found.remove();
         }
@@ -280,7 +334,7 @@ impl<K: Eq, V> Shard<K, V> {
             self.deadlines.swap_remove(i as usize)
         };
         if i != last {
-            let moved = self.entries[i as usize].hash;
+            let moved = index_hash(self.entries[i as usize].hash);
             if let Some(slot) = self.index.find_mut(moved, |&j| j == last) {
                 *slot = i;
             }
@@ -363,10 +417,12 @@ impl<K: Eq, V> Shard<K, V> {
 
     /// Stores a value, replacing the value of an entry with the same key
     /// (which keeps its place in the eviction order). At capacity, expired
-    /// entries go first, then the policy's victims.
+    /// entries go first, then the policy's victims. `policy_hash` is the key's
+    /// [`policy_hash`] in a bounded shard (anything in an unbounded one).
     pub(crate) fn insert(
         &mut self,
         hash: u64,
+        policy_hash: u32,
         key: K,
         value: V,
         deadline: u64,
@@ -378,7 +434,8 @@ impl<K: Eq, V> Shard<K, V> {
             let old = Entry {
                 key,
                 value: std::mem::replace(&mut entry.value, value),
-                hash,
+                hash: hash as u32,
+                policy: policy_hash,
                 links: Links::unlinked(),
             };
             self.garbage.entry(old);
@@ -397,13 +454,14 @@ impl<K: Eq, V> Shard<K, V> {
             }
         }
         self.reserve_index();
-        let i = self.push(hash, key, value);
+        let i = self.push(hash as u32, policy_hash, key, value);
         self.set_deadline(i, deadline);
         let entries = &self.entries;
-        self.index
-            .insert_unique(hash, i, |&j| entries[j as usize].hash);
+        self.index.insert_unique(index_hash(hash as u32), i, |&j| {
+            index_hash(entries[j as usize].hash)
+        });
         if let Some(policy) = &mut self.policy {
-            policy.admit(&mut self.entries, i, hash);
+            policy.admit(&mut self.entries, i, spread(policy_hash));
         }
         made_room
     }
@@ -427,13 +485,15 @@ impl<K: Eq, V> Shard<K, V> {
         let entries = &self.entries;
         let mut index = HashTable::with_capacity(size);
         for (i, entry) in entries.iter().enumerate() {
-            index.insert_unique(entry.hash, i as u32, |&j| entries[j as usize].hash);
+            index.insert_unique(index_hash(entry.hash), i as u32, |&j| {
+                index_hash(entries[j as usize].hash)
+            });
         }
         self.index = index;
     }
 
     /// Appends to the slab; a bounded slab never grows past its capacity.
-    fn push(&mut self, hash: u64, key: K, value: V) -> u32 {
+    fn push(&mut self, hash: u32, policy: u32, key: K, value: V) -> u32 {
         let len = self.entries.len();
         if len == self.entries.capacity() && self.capacity != usize::MAX {
             let wanted = (len * 2).max(4).min(self.capacity);
@@ -444,6 +504,7 @@ impl<K: Eq, V> Shard<K, V> {
             key,
             value,
             hash,
+            policy,
             links: Links::unlinked(),
         });
         len as u32
@@ -474,8 +535,8 @@ impl<K: Eq, V> Shard<K, V> {
                 made_room.expired += 1;
             }
             Some(Victim::Evicted(i)) => {
-                let hash = self.entries[i as usize].hash;
-                policy.remember(&mut self.entries, i, hash);
+                let policy_hash = spread(self.entries[i as usize].policy);
+                policy.remember(&mut self.entries, i, policy_hash);
                 self.remove_at(i);
                 made_room.evicted += 1;
             }
@@ -521,7 +582,8 @@ impl<K: Eq, V> Shard<K, V> {
             self.entries.shrink_to(2 * len);
             self.deadlines.shrink_to(2 * len);
             let entries = &self.entries;
-            self.index.shrink_to(2 * len, |&j| entries[j as usize].hash);
+            self.index
+                .shrink_to(2 * len, |&j| index_hash(entries[j as usize].hash));
         }
     }
 
@@ -569,9 +631,9 @@ mod tests {
             assert_eq!(self.index.len(), self.entries.len());
             assert!(self.deadlines.is_empty() || self.deadlines.len() == self.entries.len());
             for (i, entry) in self.entries.iter().enumerate() {
-                let found = self
-                    .index
-                    .find(entry.hash, |&j| self.entries[j as usize].key == entry.key);
+                let found = self.index.find(index_hash(entry.hash), |&j| {
+                    self.entries[j as usize].key == entry.key
+                });
                 assert_eq!(found, Some(&(i as u32)), "{:?}", entry.key);
             }
             if let Some(policy) = &self.policy {
@@ -624,7 +686,7 @@ mod tests {
                 match x >> 60 {
                     0..=7 => {
                         let deadline = if key % 3 == 0 { step + 50 } else { NEVER };
-                        shard.insert(hash, key, key, deadline, step);
+                        shard.insert(hash, policy_hash(&key), key, key, deadline, step);
                     }
                     8..=12 => {
                         if let Some(found) = shard.find(hash, |k| *k == key) {
