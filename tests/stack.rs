@@ -171,3 +171,82 @@ fn a_cached_async_recursion_runs_on_a_default_thread() {
         ASYNC.per_level()
     );
 }
+
+/// The other shapes a recursion takes: an expiring and bounded cache, a
+/// `Result`, a borrowed argument. Each fits 3,000 levels on a default
+/// thread. In a debug build the first two are within the budget, and the
+/// `&str` one, whose own body (a `to_string`, a `parse`) takes several
+/// hundred bytes uncached, within the budget of what the cache adds to it.
+static EXPIRING: Probe = Probe::new(DEPTH);
+#[cached(ttl = "1h", capacity = 10_000)]
+fn expiring(n: u32) -> u64 {
+    EXPIRING.mark(u64::from(n));
+    if n == 0 {
+        0
+    } else {
+        expiring(n - 1) + 1
+    }
+}
+
+static FALLIBLE: Probe = Probe::new(DEPTH);
+#[cached]
+fn fallible(n: u64) -> Result<u64, String> {
+    FALLIBLE.mark(n);
+    if n == 0 {
+        Ok(0)
+    } else {
+        Ok(fallible(n - 1)? + 1)
+    }
+}
+
+static BORROWED: Probe = Probe::new(DEPTH);
+#[cached]
+fn borrowed(digits: &str) -> u64 {
+    let n: u64 = digits.parse().expect("digits");
+    BORROWED.mark(n);
+    if n == 0 {
+        0
+    } else {
+        borrowed(&(n - 1).to_string()) + 1
+    }
+}
+
+static BORROWED_PLAIN: Probe = Probe::new(DEPTH);
+fn borrowed_plain(digits: &str) -> u64 {
+    let n: u64 = digits.parse().expect("digits");
+    BORROWED_PLAIN.mark(n);
+    if n == 0 {
+        0
+    } else {
+        std::hint::black_box(borrowed_plain as fn(&str) -> u64)(&(n - 1).to_string()) + 1
+    }
+}
+
+#[test]
+fn other_shapes_3000_deep_fit_a_default_thread() {
+    let depth = DEPTH as u32;
+    assert_eq!(on_default_thread(move || expiring(depth)), DEPTH);
+    assert_eq!(on_default_thread(|| fallible(DEPTH)), Ok(DEPTH));
+    assert_eq!(on_default_thread(|| borrowed(&DEPTH.to_string())), DEPTH);
+    assert_eq!(
+        on_default_thread(|| borrowed_plain(&DEPTH.to_string())),
+        DEPTH
+    );
+    let added = BORROWED.per_level() - BORROWED_PLAIN.per_level();
+    eprintln!(
+        "cached fn of a &str: {} bytes of stack per level, {added} more than uncached",
+        BORROWED.per_level()
+    );
+    if cfg!(debug_assertions) {
+        check("cached fn with ttl and capacity", &EXPIRING);
+        check("cached fn returning a Result", &FALLIBLE);
+        assert!(added <= BUDGET, "a &str key adds {added} bytes per level");
+    } else {
+        for (what, probe) in [("ttl and capacity", &EXPIRING), ("Result", &FALLIBLE)] {
+            eprintln!(
+                "cached fn, {what}: {} bytes of stack per level",
+                probe.per_level()
+            );
+        }
+    }
+}
