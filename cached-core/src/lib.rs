@@ -6,41 +6,24 @@
 
 #![warn(missing_docs)]
 
-mod barrier;
-mod biased;
+// Layers, lowest first; each uses only those above it in this list.
 mod cache;
-mod clock;
-mod config;
-mod control;
-mod eviction;
 mod flight;
-mod flight_async;
-mod ghost;
-mod held;
-mod key;
-#[cfg(all(test, loom))]
-mod loom_tests;
-mod published;
-mod readers;
-mod registry;
 mod report;
-mod shard_lock;
-mod site;
+mod shard;
 pub mod stats;
-mod stopwatch;
-mod storage;
 mod sync;
-mod values;
+mod time;
 
-pub use cache::{Cache, Miss};
-pub use clock::{starve_clock, Clock, ManualClock, StarvedClock, PRECISE_WINDOW};
-pub use config::Config;
-pub use control::{CacheRef, KeyFn};
-pub use key::{BorrowedKey, KeyArg, KeyBorrow, KeyExpr, KeyProbe, Lookup, OwnedKey};
-pub use registry::{caches, CacheInfo};
-pub use report::{report, HitCostSource, Mode, Report, Row, Verdict};
-pub use site::{Instance, Site};
-pub use stats::Stats;
-pub use values::{
+pub use cache::config::Config;
+pub use cache::control::{CacheRef, KeyFn};
+pub use cache::key::{BorrowedKey, KeyArg, KeyBorrow, KeyExpr, KeyProbe, Lookup, OwnedKey};
+pub use cache::registry::{caches, CacheInfo};
+pub use cache::site::{Instance, Site};
+pub use cache::values::{
     AllValues, Cacheable, CacheableError, Kind, OkValues, PlainKind, ResultKind, ValuePolicy,
 };
+pub use cache::{Cache, Miss};
+pub use report::{report, HitCostSource, Mode, Report, Row, Verdict};
+pub use stats::Stats;
+pub use time::clock::{starve_clock, Clock, ManualClock, StarvedClock, PRECISE_WINDOW};

@@ -19,7 +19,8 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
-use crate::stopwatch::to_nanos;
+use crate::sync::padded::CachePadded;
+use crate::time::stopwatch::to_nanos;
 
 /// A snapshot of one cache's counters.
 ///
@@ -204,7 +205,7 @@ impl Counters {
     }
 
     /// Counts a miss whose computation took `ticks` of the
-    /// [`stopwatch`](crate::stopwatch), if it was timed.
+    /// [`stopwatch`](crate::time::stopwatch), if it was timed.
     pub(crate) fn miss(&self, ticks: Option<u64>) {
         if !is_enabled() {
             return;
@@ -311,11 +312,9 @@ fn bump(counter: &AtomicU64, n: u64) {
     counter.store(counter.load(Ordering::Relaxed) + n, Ordering::Relaxed);
 }
 
-/// A thread's counters on their own 128-byte line, so two threads never
-/// share one (128, not 64: x86 prefetches lines in pairs).
-#[repr(align(128))]
-#[derive(Default)]
-struct Slot([AtomicU64; FIELDS]);
+/// A thread's counters on their own 128 bytes, so two threads never share
+/// a line.
+type Slot = CachePadded<[AtomicU64; FIELDS]>;
 
 /// Slots in the first bucket; bucket `b` holds `FIRST << b`.
 const FIRST: usize = 4;

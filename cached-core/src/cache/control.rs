@@ -6,8 +6,8 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use crate::cache::Cache;
-use crate::clock::Clock;
 use crate::stats::Stats;
+use crate::time::clock::Clock;
 
 /// Turns a function's arguments into its cache key. Implemented by the
 /// closures generated code writes; users never implement it.

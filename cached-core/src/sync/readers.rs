@@ -1,6 +1,6 @@
 //! One announcement slot per thread, for readers that take no lock.
 //!
-//! A thread reading a [`BiasedLock`](crate::biased::BiasedLock) without
+//! A thread reading a [`BiasedLock`](crate::sync::biased::BiasedLock) without
 //! locking it writes the lock's address into its own slot, a cache line no
 //! other thread writes, and clears it when done. A writer that has to wait
 //! for such readers scans every slot ([`Registry::slots`]).
@@ -32,7 +32,7 @@ impl Slot {
     /// Announces a lock-free read of whatever lives at `address`, until
     /// the result is dropped; `None` if this thread is already reading
     /// through its slot (a nested read, which must take a lock instead).
-    /// The caller still has to run [`light_for`](crate::barrier::light_for) and
+    /// The caller still has to run [`light_for`](crate::sync::barrier::light_for) and
     /// then check that lock-free reading is allowed.
     #[inline(always)]
     pub(crate) fn announce(&self, address: usize) -> Option<Announced<'_>> {
@@ -118,7 +118,7 @@ impl Registry {
     }
 
     /// Returns once no slot announces `address`. The caller has made sure
-    /// (by clearing a flag, then [`heavy`](crate::barrier::heavy)) that
+    /// (by clearing a flag, then [`heavy`](crate::sync::barrier::heavy)) that
     /// readers arriving from now on will not announce it again.
     pub(crate) fn wait_for_readers(&self, address: usize) {
         for slot in self.slots() {

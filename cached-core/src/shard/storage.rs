@@ -8,7 +8,7 @@
 //! entry costs 32 bytes in the slab (key, value, half the key's hash and its
 //! [`policy_hash`], eight bytes of eviction links and hit counter) plus 5
 //! bytes per bucket of the index, plus the ghost of a bounded shard (see
-//! [`crate::ghost`]).
+//! [`crate::shard::ghost`]).
 //!
 //! No user code runs here but the keys' `Eq`, which finding a key needs.
 //! Each entry keeps its key's hashes, so moving entries, rebuilding the
@@ -23,8 +23,8 @@ use std::sync::Arc;
 
 use hashbrown::hash_table::{self, HashTable};
 
-use crate::eviction::{Linked, Links, Policy, Victim, MAX_ENTRIES};
 use crate::flight::{self, Flight, Owner};
+use crate::shard::eviction::{Linked, Links, Policy, Victim, MAX_ENTRIES};
 
 /// `deadline` of an entry that never expires.
 pub(crate) const NEVER: u64 = u64::MAX;

@@ -9,13 +9,16 @@
 //! graph of the threads blocked in [`Flight::wait`], touched only by a thread
 //! about to block: never on a hit, nor on a miss nobody waits for.
 
+pub(crate) mod task;
+mod wakers;
+
 use parking_lot::{Condvar, Mutex};
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-use crate::flight_async::Wakers;
+use wakers::Wakers;
 
 enum State<V> {
     Running,

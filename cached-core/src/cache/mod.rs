@@ -1,27 +1,33 @@
 //! A cache: sharded storage, single-flight, TTL and capacity, statistics.
 
+pub(crate) mod config;
+pub(crate) mod control;
+pub(crate) mod housekeeper;
+pub(crate) mod key;
+pub(crate) mod registry;
+pub(crate) mod site;
+pub(crate) mod values;
+
 use std::future::Future;
 use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 
-use crate::biased;
-use crate::clock::{self, Clock, TimeSource};
-use crate::config::Config;
+use crate::cache::config::Config;
+use crate::cache::key::Lookup;
+use crate::cache::values::{ValueOps, ValuePolicy};
+use crate::flight::task::{self, Join};
 use crate::flight::{Flight, Joined};
-use crate::flight_async::{self, Join};
-use crate::held;
-use crate::key::Lookup;
-use crate::shard_lock::{ShardLock, ShardWrite};
+use crate::shard::lock::{ShardLock, ShardWrite};
+use crate::shard::storage::{self, FlightRole, Shard, Ticket, NEVER};
 use crate::stats::{Counters, Stats};
-use crate::stopwatch::Stopwatch;
-use crate::storage::{self, FlightRole, Shard, Ticket, NEVER};
-use crate::values::{ValueOps, ValuePolicy};
-
-#[repr(align(128))]
-struct Aligned<T>(T);
+use crate::sync::biased;
+use crate::sync::held;
+use crate::sync::padded::CachePadded;
+use crate::time::clock::{self, Clock, TimeSource};
+use crate::time::stopwatch::Stopwatch;
 
 /// Hits read a shard without writing anything shared; see [`ShardLock`].
-type Shards<K, V> = Box<[Aligned<ShardLock<K, V>>]>;
+type Shards<K, V> = Box<[CachePadded<ShardLock<K, V>>]>;
 
 /// The cache behind one `#[cached]` function (one per instantiation of a
 /// generic function).
@@ -106,7 +112,7 @@ where
         let remainder = config.capacity.map_or(0, |cap| cap % shards);
         let ttl = config.ttl.map(clock::duration_nanos);
         if ttl.is_some() {
-            clock::start_ticking();
+            housekeeper::start();
         }
         let hasher = foldhash::fast::RandomState::default();
         Cache {
@@ -115,7 +121,7 @@ where
             shards: (0..shards)
                 .map(|i| {
                     let cap = per_shard.saturating_add(usize::from(i < remainder));
-                    Aligned(ShardLock::new(Shard::new(cap), config.name))
+                    CachePadded(ShardLock::new(Shard::new(cap), config.name))
                 })
                 .collect(),
             hasher,
@@ -403,7 +409,11 @@ where
         } else {
             0
         };
-        if self.ttl.is_some() && now.saturating_sub(shard.last_sweep) >= self.ttl.unwrap_or(0) / 8 {
+        let last_sweep = shard.last_sweep;
+        if self
+            .ttl
+            .is_some_and(|ttl| housekeeper::sweeps_before_store(now, last_sweep, ttl))
+        {
             self.counters.expired(shard.sweep(now));
         }
         let deadline = self.deadline_from(now);
@@ -667,7 +677,7 @@ where
             }
         };
         let mut leader = self.leader(hash, key, ticket);
-        let value = flight_async::lead(&flight, compute).await;
+        let value = task::lead(&flight, compute).await;
         leader.complete::<P>(&value);
         value
     }

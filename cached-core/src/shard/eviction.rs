@@ -32,7 +32,7 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use crate::ghost::{Ghost, Returned};
+use crate::shard::ghost::{Ghost, Returned};
 
 /// Index meaning "no entry": the end of a queue.
 pub(crate) const NIL: u32 = (1 << 30) - 1;

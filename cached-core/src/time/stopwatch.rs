@@ -11,7 +11,7 @@
 //! (and under Miri), ticks are nanoseconds from `Instant`.
 //!
 //! The same counter bounds the staleness of the coarse TTL clock
-//! ([`clock`](crate::clock)), hence [`counter`] is shared.
+//! ([`clock`](crate::time::clock)), hence [`counter`] is shared.
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -134,6 +134,23 @@ pub(crate) mod counter {
     pub(crate) fn read_ordered() -> u64 {
         unreachable!("the time-stamp counter is only used on x86-64")
     }
+}
+
+/// The time per call of `f`: the fastest of several rounds, so that a
+/// round in which the thread was preempted does not count.
+pub(crate) fn time_per_call(mut f: impl FnMut()) -> std::time::Duration {
+    const CALLS: u32 = 256;
+    const ROUNDS: usize = 8;
+    (0..ROUNDS)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            for _ in 0..CALLS {
+                f();
+            }
+            start.elapsed() / CALLS
+        })
+        .min()
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

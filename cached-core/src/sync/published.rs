@@ -1,10 +1,10 @@
 //! A pointer published to lock-free readers and retracted by writers.
 //!
-//! The protocol of [`ShardLock`](crate::shard_lock)'s single-entry path,
+//! The protocol of [`ShardLock`](crate::shard::lock)'s single-entry path,
 //! apart from the shard so that loom can check it:
 //!
 //! * a reader announces this pointer's address in its thread's slot
-//!   ([`readers`](crate::readers)), runs [`barrier::light_for`], loads the
+//!   ([`readers`](crate::sync::readers)), runs [`barrier::light_for`], loads the
 //!   pointer and reads the target only if it is not null; then withdraws;
 //! * a writer *retracts* before it may move, change or free the target:
 //!   stores null, runs [`barrier::heavy`] and waits until no slot announces
@@ -17,8 +17,8 @@
 
 use std::ptr;
 
-use crate::barrier;
-use crate::readers::{Registry, Slot};
+use crate::sync::barrier;
+use crate::sync::readers::{Registry, Slot};
 use crate::sync::{AtomicPtr, Ordering};
 
 /// See the module documentation.
@@ -33,7 +33,7 @@ pub(crate) struct Published<T> {
 impl<T> Published<T> {
     /// Nothing published, readers announcing in the process-wide registry.
     pub(crate) fn new() -> Self {
-        Self::with_registry(crate::readers::global())
+        Self::with_registry(crate::sync::readers::global())
     }
 
     /// Nothing published, readers announcing in `registry`.
@@ -49,10 +49,10 @@ impl<T> Published<T> {
     /// Runs `read` on the published target, if any; `None` also when this
     /// thread has no reader slot yet (see [`readers::claimed`]).
     ///
-    /// [`readers::claimed`]: crate::readers::claimed
+    /// [`readers::claimed`]: crate::sync::readers::claimed
     #[inline(always)]
     pub(crate) fn read<R>(&self, read: impl FnOnce(&T) -> Option<R>) -> Option<R> {
-        self.read_as(crate::readers::claimed(), read)
+        self.read_as(crate::sync::readers::claimed(), read)
     }
 
     /// [`read`](Self::read) on behalf of the thread owning `slot`; `None`

@@ -13,9 +13,9 @@ use loom::cell::UnsafeCell;
 use loom::sync::Arc;
 use loom::thread;
 
-use crate::biased::BiasedLock;
-use crate::published::Published;
-use crate::readers::Registry;
+use crate::sync::biased::BiasedLock;
+use crate::sync::published::Published;
+use crate::sync::readers::Registry;
 
 fn registry() -> &'static Registry {
     // Leaked: locks keep `&'static` registries. A few bytes per execution.

@@ -11,7 +11,7 @@
 //! busy, real-time work, a throttled container), and then the coarse reading
 //! lags without bound. So a hit does not trust it on the thread's say-so: it
 //! checks how old the reading is with a clock the thread does not maintain,
-//! the CPU's time-stamp counter (see [`stopwatch`](crate::stopwatch)).
+//! the CPU's time-stamp counter (see [`stopwatch`](crate::time::stopwatch)).
 //!
 //! - The thread reads the counter (fenced), then the precise time, and
 //!   stores the time, then the counter reading with `Release`. A hit loads
@@ -55,7 +55,7 @@
 //! and `Instant` does not expose its base, so both clocks would have to
 //! move to `libc`.
 
-use crate::stopwatch::counter;
+use crate::time::stopwatch::counter;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -252,6 +252,17 @@ impl Calibration {
     }
 }
 
+/// A chore the clock thread runs between ticks, and how often: set by the
+/// layer above (the caches' housekeeper), so the clock knows nothing of
+/// caches.
+static CHORE: std::sync::OnceLock<(Duration, fn())> = std::sync::OnceLock::new();
+
+/// Has the clock thread run `chore` every `every` (the first chore set
+/// stays).
+pub(crate) fn run_every(every: Duration, chore: fn()) {
+    let _ = CHORE.set((every, chore));
+}
+
 /// Starts the ticking thread once per process. Called when a TTL cache is
 /// created, so permanent caches never start it.
 pub(crate) fn start_ticking() {
@@ -276,21 +287,27 @@ fn tick_forever() {
         Ordering::Release,
     );
     let mut calibration = Calibration::default();
-    let mut last_sweep = Instant::now();
+    let mut last_chore = Instant::now();
     loop {
         {
             let _running = STARVED.lock();
             if trusted {
                 calibration.tick();
             }
-            if last_sweep.elapsed() >= crate::registry::SWEEP_EVERY {
-                crate::registry::sweep_expired();
+            let (every, chore) = CHORE
+                .get()
+                .copied()
+                .unwrap_or((Duration::from_secs(1), || {}));
+            if last_chore.elapsed() >= every {
+                chore();
+                // The kernel may distrust the counter later (a clocksource
+                // change): checked as often as the chore runs.
                 if trusted && !kernel_trusts_counter() {
                     trusted = false;
                     COARSE.fresh_for.store(0, Ordering::Relaxed);
                     STATE.store(PRECISE, Ordering::Release);
                 }
-                last_sweep = Instant::now();
+                last_chore = Instant::now();
             }
         }
         std::thread::sleep(TICK);

@@ -8,7 +8,7 @@
 
 use std::marker::PhantomData;
 
-use crate::key::{sealed, Impossible, Valid};
+use crate::cache::key::{sealed, Impossible, Valid};
 
 /// How a cache treats the values of one function. Zero-sized and `Copy`,
 /// so the hot path inlines it.

@@ -17,9 +17,9 @@
 
 use std::mem::ManuallyDrop;
 
-use crate::biased::{BiasedLock, ReadGuard, WriteGuard};
-use crate::published::Published;
-use crate::storage::{Entry, Shard};
+use crate::shard::storage::{Entry, Shard};
+use crate::sync::biased::{BiasedLock, ReadGuard, WriteGuard};
+use crate::sync::published::Published;
 use crate::sync::{AtomicU64, Ordering};
 
 /// One shard of a cache and its protection.
@@ -73,7 +73,7 @@ impl<K: Eq, V> ShardLock<K, V> {
     /// Whether this thread is reading the published single entry (a read
     /// or write of the shard from inside it must not take the lock).
     fn reads_solo(&self) -> bool {
-        crate::readers::claimed()
+        crate::sync::readers::claimed()
             .is_some_and(|s| s.reading.load(Ordering::Relaxed) == self.solo.address())
     }
 
@@ -172,10 +172,10 @@ mod tests {
     use std::sync::atomic::AtomicU64;
     use std::time::Duration;
 
+    use crate::cache::config::Config;
+    use crate::cache::values::AllValues;
     use crate::cache::Cache;
-    use crate::clock::ManualClock;
-    use crate::config::Config;
-    use crate::values::AllValues;
+    use crate::time::clock::ManualClock;
 
     fn cache(ttl: Option<Duration>) -> &'static Cache<(), u64> {
         let config = Box::leak(Box::new(Config {

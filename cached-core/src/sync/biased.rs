@@ -5,12 +5,12 @@
 //! word, a cache line every reading thread writes: reads are serialised on
 //! that line and get slower as threads are added. Here, while the lock is
 //! *biased*, a reader instead announces itself in its own thread's slot
-//! ([`readers`](crate::readers)), re-checks the bias and reads; the writer
+//! ([`readers`](crate::sync::readers)), re-checks the bias and reads; the writer
 //! who wants the data first clears the bias and waits until no slot
 //! announces this lock. This is BRAVO (Dice and Kogan, "BRAVO: Biased
 //! Locking for Reader-Writer Locks", USENIX ATC 2019), with the reader's
 //! store-load fence moved to the writer by an asymmetric barrier
-//! ([`barrier`](crate::barrier)), and per-thread slots instead of a hashed
+//! ([`barrier`](crate::sync::barrier)), and per-thread slots instead of a hashed
 //! table, so that a reader's announcement is a plain store.
 //!
 //! Writers take the underlying lock as usual. Clearing the bias (a
@@ -41,14 +41,14 @@
 //!    outer read keeps writers out (taking the lock again could wait for a
 //!    writer that waits for this thread). A write, or a read while writing,
 //!    by a thread that holds the lock panics: it could only wait for itself
-//!    ([`held`](crate::held)).
+//!    ([`held`](crate::sync::held)).
 
 use std::mem::ManuallyDrop;
 use std::time::Instant;
 
-use crate::barrier;
-use crate::held::{self, Access, Holding};
-use crate::readers::{Announced, Registry, Slot};
+use crate::sync::barrier;
+use crate::sync::held::{self, Access, Holding};
+use crate::sync::readers::{Announced, Registry, Slot};
 use crate::sync::{AtomicU32, AtomicU8, ConstPtr, MutPtr, Ordering, UnsafeCell};
 
 #[cfg(not(loom))]
@@ -161,7 +161,7 @@ impl<T> BiasedLock<T> {
     /// the process-wide registry; `name` is the function whose cache it
     /// protects.
     pub(crate) fn new(data: T, name: &'static str) -> Self {
-        Self::with_registry(data, name, crate::readers::global())
+        Self::with_registry(data, name, crate::sync::readers::global())
     }
 
     /// A lock whose lock-free readers use the slots of `registry`.
@@ -182,14 +182,14 @@ impl<T> BiasedLock<T> {
     #[cfg(all(test, not(loom)))]
     #[inline(always)]
     pub(crate) fn read<R>(&self, read: impl FnOnce(&T) -> R) -> R {
-        self.read_as(crate::readers::current(), read)
+        self.read_as(crate::sync::readers::current(), read)
     }
 
     /// Shared access to the data until the guard is dropped. For hot
     /// paths: code using the guard is inlined where a closure may not be.
     #[inline(always)]
     pub(crate) fn read_guard(&self) -> ReadGuard<'_, T> {
-        self.guard_as(crate::readers::current())
+        self.guard_as(crate::sync::readers::current())
     }
 
     /// [`read`](Self::read) on behalf of the thread owning `slot` (`None`:
@@ -385,7 +385,8 @@ impl<T> std::ops::DerefMut for WriteGuard<'_, T> {
 /// Whether this thread reads, lock-free, whatever lives at an address in
 /// `range`.
 pub(crate) fn reads_within(range: std::ops::Range<usize>) -> bool {
-    crate::readers::claimed().is_some_and(|s| range.contains(&s.reading.load(Ordering::Relaxed)))
+    crate::sync::readers::claimed()
+        .is_some_and(|s| range.contains(&s.reading.load(Ordering::Relaxed)))
 }
 
 #[cfg(all(test, not(loom)))]

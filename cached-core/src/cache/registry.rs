@@ -8,13 +8,10 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
+use crate::cache::config::Config;
 use crate::cache::Cache;
-use crate::config::Config;
-use crate::report;
 use crate::stats::Stats;
-
-/// How often the clock thread sweeps expired entries of every TTL cache.
-pub(crate) const SWEEP_EVERY: Duration = Duration::from_secs(1);
+use crate::time::stopwatch;
 
 /// What the registry needs of a cache, whatever its key and value types.
 pub trait CacheInfo: Send + Sync {
@@ -65,7 +62,7 @@ where
         // Striding over the entries visits several groups of the index,
         // as lookups of different keys do.
         let mut n = 0usize;
-        Some(report::time_per_call(|| {
+        Some(stopwatch::time_per_call(|| {
             n = n.wrapping_add(7919);
             black_box(self.probe(shard, black_box(n)));
         }))
@@ -123,11 +120,4 @@ pub fn caches() -> Vec<&'static dyn CacheInfo> {
         .lock()
         .as_ref()
         .map_or_else(Vec::new, |r| r.all.clone())
-}
-
-/// Sweeps every TTL cache; run by the clock thread.
-pub(crate) fn sweep_expired() {
-    for cache in caches() {
-        cache.sweep_expired();
-    }
 }

@@ -2,14 +2,14 @@
 
 use std::fmt;
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::cache::config::Config;
+use crate::cache::registry::{self, CacheInfo};
+use crate::cache::values::AllValues;
 use crate::cache::Cache;
-use crate::config::Config;
-use crate::registry::{self, CacheInfo};
 use crate::stats::{self, Stats};
-use crate::stopwatch::{self, Stopwatch};
-use crate::values::AllValues;
+use crate::time::stopwatch::{self, Stopwatch};
 
 /// What every cached function of the program has done so far, and whether
 /// its cache pays off.
@@ -500,23 +500,6 @@ fn human(nanos: i128) -> String {
     }
 }
 
-/// The time per call of `f`: the fastest of several rounds, so that a
-/// round in which the thread was preempted does not count.
-pub(crate) fn time_per_call(mut f: impl FnMut()) -> Duration {
-    const CALLS: u32 = 256;
-    const ROUNDS: usize = 8;
-    (0..ROUNDS)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..CALLS {
-                f();
-            }
-            start.elapsed() / CALLS
-        })
-        .min()
-        .unwrap_or_default()
-}
-
 /// The median time measured around nothing, as a miss is measured.
 fn timer_overhead() -> Duration {
     let mut samples: Vec<u64> = (0..1001)
@@ -536,7 +519,7 @@ fn reference_hit_cost() -> Duration {
     };
     let cache: Cache<u64, u64> = Cache::new(&REFERENCE, String::new(), AllValues);
     cache.insert(1, 1);
-    time_per_call(|| {
+    stopwatch::time_per_call(|| {
         black_box(cache.peek(black_box(&1u64)));
     })
 }

@@ -1,5 +1,20 @@
-//! Atomics and cells, swapped for loom's models under `cfg(loom)` so the
-//! lock protocol in [`biased`](crate::biased) can be checked exhaustively.
+//! Synchronisation: the biased reader-writer lock whose reads write
+//! nothing shared ([`biased`]), the per-thread reader slots it and the
+//! published pointer use ([`readers`], [`published`]), the asymmetric
+//! barrier ([`barrier`]) and the record of held locks ([`held`]).
+//!
+//! This module itself is the one shim that owns `cfg(loom)`: atomics and
+//! cells, swapped for loom's models so the lock protocol in [`biased`] can
+//! be checked exhaustively.
+
+pub(crate) mod barrier;
+pub(crate) mod biased;
+pub(crate) mod held;
+#[cfg(all(test, loom))]
+mod loom_tests;
+pub(crate) mod padded;
+pub(crate) mod published;
+pub(crate) mod readers;
 
 #[cfg(loom)]
 pub(crate) use loom::cell::{ConstPtr, MutPtr, UnsafeCell};

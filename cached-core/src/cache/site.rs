@@ -25,10 +25,10 @@ use std::hash::Hash;
 use std::marker::PhantomData;
 use std::sync::OnceLock;
 
+use crate::cache::config::Config;
+use crate::cache::registry;
+use crate::cache::values::ValuePolicy;
 use crate::cache::Cache;
-use crate::config::Config;
-use crate::registry;
-use crate::values::ValuePolicy;
 
 /// The static each generated function declares.
 pub struct Site {
@@ -265,7 +265,7 @@ fn split_generics(path: &str) -> (&str, &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::values::AllValues;
+    use crate::cache::values::AllValues;
 
     static CONFIG: Config = Config {
         id: "site::tests::f (site.rs:1:1) #0",
