@@ -15,6 +15,7 @@ pub mod stats;
 mod sync;
 mod time;
 
+pub use cache::bounds::{CacheKey, CacheValue};
 pub use cache::config::Config;
 pub use cache::control::{CacheRef, KeyFn};
 pub use cache::key::{BorrowedKey, KeyArg, KeyBorrow, KeyExpr, KeyProbe, Lookup, OwnedKey};

@@ -1,10 +1,10 @@
 //! The control API of a cached function, in terms of its arguments.
 
 use std::any::Any;
-use std::hash::Hash;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+use crate::cache::bounds::{CacheKey, CacheValue};
 use crate::cache::Cache;
 use crate::stats::Stats;
 use crate::time::clock::Clock;
@@ -13,7 +13,7 @@ use crate::time::clock::Clock;
 /// closures generated code writes; users never implement it.
 pub trait KeyFn<A> {
     /// The key type.
-    type Key: Hash + Eq + Clone + Send + Sync + 'static;
+    type Key: CacheKey;
     /// The key of a call with these arguments.
     fn key_of(&self, args: A) -> Self::Key;
 }
@@ -21,7 +21,7 @@ pub trait KeyFn<A> {
 impl<A, K, F> KeyFn<A> for F
 where
     F: Fn(A) -> K,
-    K: Hash + Eq + Clone + Send + Sync + 'static,
+    K: CacheKey,
 {
     type Key = K;
 
@@ -41,8 +41,8 @@ trait Untyped: Send + Sync {
 
 impl<K, V> Untyped for Cache<K, V>
 where
-    K: Hash + Eq + Clone + Send + Sync + 'static,
-    V: Send + Sync + 'static,
+    K: CacheKey,
+    V: CacheValue,
 {
     fn clear(&self) {
         Cache::clear(self)
@@ -139,12 +139,12 @@ impl<V: 'static, F> CacheRef<V, F> {
     }
 }
 
-impl<V: Send + Sync + 'static, F> CacheRef<V, F> {
+impl<V: CacheValue, F> CacheRef<V, F> {
     /// Pairs a cache with the function that turns arguments into its key.
     #[doc(hidden)]
     pub fn new<K, A>(cache: &'static Cache<K, V>, key_of: F) -> Self
     where
-        K: Hash + Eq + Clone + Send + Sync + 'static,
+        K: CacheKey,
         F: KeyFn<A, Key = K>,
     {
         CacheRef {

@@ -1,5 +1,6 @@
 //! A cache: sharded storage, single-flight, TTL and capacity, statistics.
 
+pub(crate) mod bounds;
 pub(crate) mod config;
 pub(crate) mod control;
 pub(crate) mod housekeeper;
@@ -9,9 +10,10 @@ pub(crate) mod site;
 pub(crate) mod values;
 
 use std::future::Future;
-use std::hash::{BuildHasher, Hash};
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
+use crate::cache::bounds::{CacheKey, CacheValue};
 use crate::cache::config::Config;
 use crate::cache::key::Lookup;
 use crate::cache::values::{ValueOps, ValuePolicy};
@@ -101,8 +103,8 @@ fn shard_count(capacity: Option<usize>) -> usize {
 
 impl<K, V> Cache<K, V>
 where
-    K: Hash + Eq + Clone + Send + Sync + 'static,
-    V: Send + Sync + 'static,
+    K: CacheKey,
+    V: CacheValue,
 {
     /// A new, empty cache for the instance `path` of the function `config`
     /// describes. `P` decides which values are stored.
@@ -550,8 +552,8 @@ where
 /// (the computation panicked), it stores nothing and lets a waiter retry.
 struct Leader<'a, K, V>
 where
-    K: Hash + Eq + Clone + Send + Sync + 'static,
-    V: Send + Sync + 'static,
+    K: CacheKey,
+    V: CacheValue,
 {
     cache: &'a Cache<K, V>,
     hash: u64,
@@ -563,8 +565,8 @@ where
 
 impl<K, V> Leader<'_, K, V>
 where
-    K: Hash + Eq + Clone + Send + Sync + 'static,
-    V: Send + Sync + 'static,
+    K: CacheKey,
+    V: CacheValue,
 {
     #[inline(never)]
     fn complete<P: ValuePolicy<V>>(&mut self, value: &V) {
@@ -617,8 +619,8 @@ fn copy_for_waiters<V, P: ValuePolicy<V>>(flight: &Flight<V>, value: &V) -> V {
 
 impl<K, V> Drop for Leader<'_, K, V>
 where
-    K: Hash + Eq + Clone + Send + Sync + 'static,
-    V: Send + Sync + 'static,
+    K: CacheKey,
+    V: CacheValue,
 {
     fn drop(&mut self) {
         if self.key.take().is_none() {
@@ -641,8 +643,8 @@ where
 /// The slow path of an `async fn`.
 impl<K, V> Cache<K, V>
 where
-    K: Hash + Eq + Clone + Send + Sync + 'static,
-    V: Send + Sync + 'static,
+    K: CacheKey,
+    V: CacheValue,
 {
     /// [`Cache::compute`] for an `async fn`: a task waiting for another's
     /// computation of the key yields instead of blocking its thread, and no

@@ -2,12 +2,12 @@
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
-use std::hash::Hash;
 use std::hint::black_box;
 use std::time::Duration;
 
 use parking_lot::Mutex;
 
+use crate::cache::bounds::{CacheKey, CacheValue};
 use crate::cache::config::Config;
 use crate::cache::Cache;
 use crate::stats::Stats;
@@ -39,8 +39,8 @@ pub trait CacheInfo: Send + Sync {
 
 impl<K, V> CacheInfo for Cache<K, V>
 where
-    K: Hash + Eq + Clone + Send + Sync + 'static,
-    V: Send + Sync + 'static,
+    K: CacheKey,
+    V: CacheValue,
 {
     fn config(&self) -> &'static Config {
         Cache::config(self)
@@ -90,8 +90,8 @@ pub(crate) fn resolve<K, V>(
     make: impl FnOnce() -> Cache<K, V>,
 ) -> &'static Cache<K, V>
 where
-    K: Hash + Eq + Clone + Send + Sync + 'static,
-    V: Send + Sync + 'static,
+    K: CacheKey,
+    V: CacheValue,
 {
     let mut guard = REGISTRY.lock();
     let registry = guard.get_or_insert_with(|| Registry {

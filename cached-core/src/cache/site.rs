@@ -21,10 +21,10 @@
 //! - the instantiation tag `G` and the key and value types, which make the
 //!   cast of the cache sound.
 use std::any::TypeId;
-use std::hash::Hash;
 use std::marker::PhantomData;
 use std::sync::OnceLock;
 
+use crate::cache::bounds::{CacheKey, CacheValue};
 use crate::cache::config::Config;
 use crate::cache::registry;
 use crate::cache::values::ValuePolicy;
@@ -106,8 +106,8 @@ impl Site {
         values: P,
     ) -> &'static Cache<K, V>
     where
-        K: Hash + Eq + Clone + Send + Sync + 'static,
-        V: Send + Sync + 'static,
+        K: CacheKey,
+        V: CacheValue,
         P: ValuePolicy<V>,
     {
         let first = self
@@ -129,8 +129,8 @@ impl Site {
         values: P,
     ) -> &'static Cache<K, V>
     where
-        K: Hash + Eq + Clone + Send + Sync + 'static,
-        V: Send + Sync + 'static,
+        K: CacheKey,
+        V: CacheValue,
         P: ValuePolicy<V>,
     {
         let mut node = self.first.get();
@@ -152,8 +152,8 @@ impl Site {
         values: P,
     ) -> &'static Cache<K, V>
     where
-        K: Hash + Eq + Clone + Send + Sync + 'static,
-        V: Send + Sync + 'static,
+        K: CacheKey,
+        V: CacheValue,
         P: ValuePolicy<V>,
     {
         let tag = tag_of::<G, K, V>();

@@ -96,7 +96,7 @@ impl<V> Flight<V> {
     /// this thread leads (calls waiting on each other across threads).
     pub(crate) fn wait(self: &Arc<Self>, name: &'static str, clone: impl Fn(&V) -> V) -> Joined<V>
     where
-        V: Send + Sync + 'static,
+        V: crate::cache::bounds::CacheValue,
     {
         let me = current_owner();
         if self.owner == me {
