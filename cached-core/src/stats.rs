@@ -147,7 +147,7 @@ pub(crate) struct Counters {
     compute_times: Histogram,
 }
 
-/// The fields of a per-thread [`Slot`].
+/// The fields of a per-thread [`CounterSlot`].
 const HITS: usize = 0;
 const MISSES: usize = 1;
 const INSERTS: usize = 2;
@@ -314,7 +314,7 @@ fn bump(counter: &AtomicU64, n: u64) {
 
 /// A thread's counters on their own 128 bytes, so two threads never share
 /// a line.
-type Slot = CachePadded<[AtomicU64; FIELDS]>;
+type CounterSlot = CachePadded<[AtomicU64; FIELDS]>;
 
 /// Slots in the first bucket; bucket `b` holds `FIRST << b`.
 const FIRST: usize = 4;
@@ -330,12 +330,12 @@ const BUCKET_ARRAY: usize = 32;
 /// size, allocated the first time a thread of their range counts, so a
 /// cache used by few threads holds few slots.
 struct PerThread {
-    /// Bucket `b`: null, or `FIRST << b` slots from `Box<[Slot]>`.
-    buckets: [AtomicPtr<Slot>; BUCKET_ARRAY],
+    /// Bucket `b`: null, or `FIRST << b` slots from `Box<[CounterSlot]>`.
+    buckets: [AtomicPtr<CounterSlot>; BUCKET_ARRAY],
     /// Counts of threads that are exiting and gave their index back already
     /// (a cached function called from a thread-local's destructor); these
     /// are shared, so they are added atomically.
-    exiting: Slot,
+    exiting: CounterSlot,
 }
 
 /// Where a thread's slot is in every [`PerThread`]: bucket and offset,
@@ -357,7 +357,7 @@ impl PerThread {
     fn new() -> Self {
         PerThread {
             buckets: Default::default(),
-            exiting: Slot::default(),
+            exiting: CounterSlot::default(),
         }
     }
 
@@ -398,7 +398,7 @@ impl PerThread {
         };
         if bucket == EXITING {
             // Shared: count into a private copy, then add it atomically.
-            let own = Slot::default();
+            let own = CounterSlot::default();
             count(&own.0);
             for (shared, n) in self.exiting.0.iter().zip(&own.0) {
                 shared.fetch_add(n.load(Ordering::Relaxed), Ordering::Relaxed);
@@ -411,8 +411,10 @@ impl PerThread {
 
     /// Makes bucket `bucket` hold its slots, unless a racing thread did.
     fn allocate(&self, bucket: usize) {
-        let fresh: Box<[Slot]> = (0..bucket_len(bucket)).map(|_| Slot::default()).collect();
-        let fresh = Box::into_raw(fresh).cast::<Slot>();
+        let fresh: Box<[CounterSlot]> = (0..bucket_len(bucket))
+            .map(|_| CounterSlot::default())
+            .collect();
+        let fresh = Box::into_raw(fresh).cast::<CounterSlot>();
         let raced = self.buckets[bucket]
             .compare_exchange(
                 std::ptr::null_mut(),
@@ -433,14 +435,14 @@ impl PerThread {
     /// # Safety
     /// `slots` came from `Box::into_raw` of `bucket_len(bucket)` slots, and
     /// nothing else will use it.
-    unsafe fn boxed(slots: *mut Slot, bucket: usize) -> Box<[Slot]> {
+    unsafe fn boxed(slots: *mut CounterSlot, bucket: usize) -> Box<[CounterSlot]> {
         let slice = std::ptr::slice_from_raw_parts_mut(slots, bucket_len(bucket));
         // SAFETY: see the function's contract.
         unsafe { Box::from_raw(slice) }
     }
 
     /// The allocated buckets' slots.
-    fn slots(&self) -> impl Iterator<Item = &Slot> {
+    fn slots(&self) -> impl Iterator<Item = &CounterSlot> {
         self.buckets.iter().enumerate().flat_map(|(bucket, slots)| {
             let slots = slots.load(Ordering::Acquire);
             if slots.is_null() {

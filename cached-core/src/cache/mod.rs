@@ -17,8 +17,8 @@ use crate::cache::bounds::{CacheKey, CacheValue};
 use crate::cache::config::Config;
 use crate::cache::key::Lookup;
 use crate::cache::values::{ValueOps, ValuePolicy};
-use crate::flight::task::{self, Join};
-use crate::flight::{Flight, Joined};
+use crate::flight::task::{self, AwaitFlight};
+use crate::flight::{Flight, Outcome};
 use crate::shard::lock::{ShardLock, ShardWrite};
 use crate::shard::storage::{self, FlightRole, Shard, Ticket, NEVER};
 use crate::stats::{Counters, Stats};
@@ -65,9 +65,8 @@ enum Begin<V> {
     /// Found under the write lock: read it again under a shared one, where
     /// the value's `Clone` may read the cache.
     Stored,
-    Wait(Arc<Flight<V>>),
-    /// The caller computes; the flight's waiters' side if it asked for it.
-    Lead(Ticket, Option<Arc<Flight<V>>>),
+    /// Not stored: the caller waits for the key's flight, or leads one.
+    Flight(FlightRole<V>),
 }
 
 /// The body of a miss: become the leader (or get the value of the key's
@@ -325,14 +324,16 @@ where
             match self.begin::<P>(hash, &key, false, read_first) {
                 Begin::Hit(v) => return Err(v),
                 Begin::Stored => read_first = true,
-                Begin::Wait(flight) => match flight.wait(self.config.name, P::clone_value) {
-                    Joined::Value(v) => {
-                        self.counters.hit();
-                        return Err(v);
+                Begin::Flight(FlightRole::Wait(flight)) => {
+                    match flight.wait(self.config.name, P::clone_value) {
+                        Outcome::Value(v) => {
+                            self.counters.hit();
+                            return Err(v);
+                        }
+                        Outcome::Retry => continue,
                     }
-                    Joined::Retry => continue,
-                },
-                Begin::Lead(ticket, _) => break ticket,
+                }
+                Begin::Flight(FlightRole::Lead(ticket, _)) => break ticket,
             }
         };
         Ok(self.leader(hash, key, ticket))
@@ -383,10 +384,7 @@ where
             shard.remove(hash, |k| k == key);
             self.counters.expired(1);
         }
-        match shard.begin_flight(hash, key, eager) {
-            FlightRole::Join(flight) => Begin::Wait(flight),
-            FlightRole::Lead(ticket, flight) => Begin::Lead(ticket, flight),
-        }
+        Begin::Flight(shard.begin_flight(hash, key, eager))
     }
 
     /// The key's hash for the eviction policy of a bounded cache (0 when
@@ -667,15 +665,19 @@ where
                     read_first = true;
                     continue;
                 }
-                Begin::Wait(flight) => Join::new(flight, self.config.name, P::clone_value),
-                Begin::Lead(ticket, flight) => break (ticket, flight.expect("eager flight")),
+                Begin::Flight(FlightRole::Wait(flight)) => {
+                    AwaitFlight::new(flight, self.config.name, P::clone_value)
+                }
+                Begin::Flight(FlightRole::Lead(ticket, flight)) => {
+                    break (ticket, flight.expect("eager flight"))
+                }
             };
             match joined.await {
-                Joined::Value(v) => {
+                Outcome::Value(v) => {
                     self.counters.hit();
                     return v;
                 }
-                Joined::Retry => continue,
+                Outcome::Retry => continue,
             }
         };
         let mut leader = self.leader(hash, key, ticket);

@@ -73,7 +73,7 @@ pub(crate) struct Flight<V> {
 }
 
 /// What a waiter got.
-pub(crate) enum Joined<V> {
+pub(crate) enum Outcome<V> {
     Value(V),
     Retry,
 }
@@ -94,7 +94,7 @@ impl<V> Flight<V> {
     /// this very thread (the function called itself with the same key), or
     /// when the leader waits, directly or through other threads, for a flight
     /// this thread leads (calls waiting on each other across threads).
-    pub(crate) fn wait(self: &Arc<Self>, name: &'static str, clone: impl Fn(&V) -> V) -> Joined<V>
+    pub(crate) fn wait(self: &Arc<Self>, name: &'static str, clone: impl Fn(&V) -> V) -> Outcome<V>
     where
         V: crate::cache::bounds::CacheValue,
     {
@@ -121,8 +121,8 @@ impl<V> Flight<V> {
             }
         };
         match outcome {
-            Some(value) => Joined::Value(clone(&value)),
-            None => Joined::Retry,
+            Some(value) => Outcome::Value(clone(&value)),
+            None => Outcome::Retry,
         }
     }
 
@@ -138,13 +138,13 @@ impl<V> Flight<V> {
     }
 
     /// The outcome if the leader has finished, without waiting.
-    pub(crate) fn outcome(&self, clone: impl Fn(&V) -> V) -> Option<Joined<V>> {
+    pub(crate) fn outcome(&self, clone: impl Fn(&V) -> V) -> Option<Outcome<V>> {
         let value = match &*self.state.lock() {
             State::Running => return None,
             State::Value(v) => Arc::clone(v),
-            State::Retry => return Some(Joined::Retry),
+            State::Retry => return Some(Outcome::Retry),
         };
-        Some(Joined::Value(clone(&value)))
+        Some(Outcome::Value(clone(&value)))
     }
 
     pub(crate) fn wakers(&self) -> &Wakers {

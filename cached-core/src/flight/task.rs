@@ -20,7 +20,7 @@
 //! Awaiting is not blocking: a computation may await a flight inside a
 //! `select!` or a timeout and go on without it, so a cycle of awaits need not
 //! be a deadlock, and there is no executor-independent task identity to
-//! build a waits-for graph on. A [`Join`] records nothing in the threads'
+//! build a waits-for graph on. A [`AwaitFlight`] records nothing in the threads'
 //! graph, so a cycle that goes through an await is not seen there either,
 //! even when the rest of it is threads blocked in sync waits.
 
@@ -30,16 +30,16 @@ use std::pin::{pin, Pin};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use crate::flight::{Flight, Joined};
+use crate::flight::{Flight, Outcome};
 
 /// A task waiting for a flight's outcome.
-pub(crate) struct Join<V> {
+pub(crate) struct AwaitFlight<V> {
     flight: Arc<Flight<V>>,
     slot: Option<usize>,
     clone: fn(&V) -> V,
 }
 
-impl<V> Join<V> {
+impl<V> AwaitFlight<V> {
     /// Waits for `flight`, taking a stored value with `clone`.
     ///
     /// # Panics
@@ -52,7 +52,7 @@ impl<V> Join<V> {
                  this recursion can never finish (cache key collision or missing base case?)"
             );
         }
-        Join {
+        AwaitFlight {
             flight,
             slot: None,
             clone,
@@ -60,10 +60,10 @@ impl<V> Join<V> {
     }
 }
 
-impl<V> Future for Join<V> {
-    type Output = Joined<V>;
+impl<V> Future for AwaitFlight<V> {
+    type Output = Outcome<V>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Joined<V>> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome<V>> {
         let this = self.get_mut();
         if let Some(outcome) = this.flight.outcome(this.clone) {
             return Poll::Ready(outcome);
@@ -78,7 +78,7 @@ impl<V> Future for Join<V> {
     }
 }
 
-impl<V> Drop for Join<V> {
+impl<V> Drop for AwaitFlight<V> {
     fn drop(&mut self) {
         if let Some(slot) = self.slot.take() {
             self.flight.wakers().remove(slot);

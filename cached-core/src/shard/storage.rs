@@ -146,7 +146,7 @@ pub(crate) type Ticket = u64;
 /// What [`Shard::begin_flight`] made of the caller.
 pub(crate) enum FlightRole<V> {
     /// Another caller computes the key: wait on this.
-    Join(Arc<Flight<V>>),
+    Wait(Arc<Flight<V>>),
     /// The caller computes the key; the flight's waiters' side if `eager`.
     Lead(Ticket, Option<Arc<Flight<V>>>),
 }
@@ -362,7 +362,7 @@ impl<K: Eq, V> Shard<K, V> {
                 let flight = found
                     .flight
                     .get_or_insert_with(|| Arc::new(Flight::new(owner)));
-                FlightRole::Join(Arc::clone(flight))
+                FlightRole::Wait(Arc::clone(flight))
             }
             hash_table::Entry::Vacant(vacant) => {
                 let serial = self.next_serial;
@@ -654,7 +654,7 @@ mod tests {
         let FlightRole::Lead(first, None) = shard.begin_flight(hash, &7, false) else {
             panic!("the first caller leads, allocating nothing");
         };
-        let FlightRole::Join(waiter) = shard.begin_flight(hash, &7, false) else {
+        let FlightRole::Wait(waiter) = shard.begin_flight(hash, &7, false) else {
             panic!("the second caller waits");
         };
         shard.forget_flight(hash, |k| *k == 7);

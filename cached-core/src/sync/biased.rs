@@ -48,7 +48,7 @@ use std::time::Instant;
 
 use crate::sync::barrier;
 use crate::sync::held::{self, Access, Holding};
-use crate::sync::readers::{Announced, Registry, Slot};
+use crate::sync::readers::{Announced, ReaderSlots, Slot};
 use crate::sync::{AtomicU32, AtomicU8, ConstPtr, MutPtr, Ordering, UnsafeCell};
 
 #[cfg(not(loom))]
@@ -86,7 +86,7 @@ pub(crate) struct BiasedLock<T> {
     /// `slow_reads` at which a slow reader sets `bias` again.
     rebias_after: AtomicU32,
     lock: RawLock,
-    registry: &'static Registry,
+    registry: &'static ReaderSlots,
     /// The function whose cache this protects, for the re-entrance panics.
     name: &'static str,
     data: UnsafeCell<T>,
@@ -165,7 +165,11 @@ impl<T> BiasedLock<T> {
     }
 
     /// A lock whose lock-free readers use the slots of `registry`.
-    pub(crate) fn with_registry(data: T, name: &'static str, registry: &'static Registry) -> Self {
+    pub(crate) fn with_registry(
+        data: T,
+        name: &'static str,
+        registry: &'static ReaderSlots,
+    ) -> Self {
         barrier::init();
         BiasedLock {
             bias: AtomicU8::new(0),
@@ -397,8 +401,8 @@ mod tests {
 
     use super::*;
 
-    fn registry() -> &'static Registry {
-        Box::leak(Box::new(Registry::new()))
+    fn registry() -> &'static ReaderSlots {
+        Box::leak(Box::new(ReaderSlots::new()))
     }
 
     #[test]

@@ -15,15 +15,15 @@ use loom::thread;
 
 use crate::sync::biased::BiasedLock;
 use crate::sync::published::Published;
-use crate::sync::readers::Registry;
+use crate::sync::readers::ReaderSlots;
 
-fn registry() -> &'static Registry {
+fn registry() -> &'static ReaderSlots {
     // Leaked: locks keep `&'static` registries. A few bytes per execution.
-    Box::leak(Box::new(Registry::new()))
+    Box::leak(Box::new(ReaderSlots::new()))
 }
 
 /// A lock whose bias is on: one slow read turns it on under loom.
-fn biased_lock(registry: &'static Registry) -> Arc<BiasedLock<[u64; 2]>> {
+fn biased_lock(registry: &'static ReaderSlots) -> Arc<BiasedLock<[u64; 2]>> {
     let lock = Arc::new(BiasedLock::with_registry([0, 0], "loom", registry));
     let slot = registry.claim();
     lock.read_as(Some(slot), |_| ());

@@ -18,7 +18,7 @@
 use std::ptr;
 
 use crate::sync::barrier;
-use crate::sync::readers::{Registry, Slot};
+use crate::sync::readers::{ReaderSlots, Slot};
 use crate::sync::{AtomicPtr, Ordering};
 
 /// See the module documentation.
@@ -27,7 +27,7 @@ pub(crate) struct Published<T> {
     /// [`barrier::mode`], beside the pointer so a hit reads both from one
     /// cache line.
     mode: u8,
-    registry: &'static Registry,
+    registry: &'static ReaderSlots,
 }
 
 impl<T> Published<T> {
@@ -37,7 +37,7 @@ impl<T> Published<T> {
     }
 
     /// Nothing published, readers announcing in `registry`.
-    pub(crate) fn with_registry(registry: &'static Registry) -> Self {
+    pub(crate) fn with_registry(registry: &'static ReaderSlots) -> Self {
         barrier::init();
         Published {
             target: AtomicPtr::new(ptr::null_mut()),

@@ -3,7 +3,7 @@
 //! A thread reading a [`BiasedLock`](crate::sync::biased::BiasedLock) without
 //! locking it writes the lock's address into its own slot, a cache line no
 //! other thread writes, and clears it when done. A writer that has to wait
-//! for such readers scans every slot ([`Registry::slots`]).
+//! for such readers scans every slot ([`ReaderSlots::slots`]).
 //!
 //! Slots live in a list that only grows; a slot is handed to one thread at
 //! a time and returned when the thread exits, so the list is as long as the
@@ -57,26 +57,26 @@ impl Drop for Announced<'_> {
 }
 
 /// Every slot ever handed out.
-pub(crate) struct Registry {
+pub(crate) struct ReaderSlots {
     head: AtomicPtr<Slot>,
 }
 
 // SAFETY: the raw `next` pointers point to leaked (never freed while the
 // registry is shared) slots made only of atomics.
-unsafe impl Send for Registry {}
-unsafe impl Sync for Registry {}
+unsafe impl Send for ReaderSlots {}
+unsafe impl Sync for ReaderSlots {}
 
-impl Registry {
+impl ReaderSlots {
     #[cfg(not(loom))]
     pub(crate) const fn new() -> Self {
-        Registry {
+        ReaderSlots {
             head: AtomicPtr::new(ptr::null_mut()),
         }
     }
 
     #[cfg(loom)]
     pub(crate) fn new() -> Self {
-        Registry {
+        ReaderSlots {
             head: AtomicPtr::new(ptr::null_mut()),
         }
     }
@@ -148,7 +148,7 @@ impl Registry {
 
 /// Only registries made for tests are ever dropped; the global one is a
 /// `static`. Frees the slots, which no thread may use any more.
-impl Drop for Registry {
+impl Drop for ReaderSlots {
     fn drop(&mut self) {
         let mut next = self.head.load(Ordering::Acquire);
         while !next.is_null() {
@@ -178,9 +178,9 @@ pub(crate) fn claimed() -> Option<&'static Slot> {
 
 /// Under loom, a registry made on first use (inside a model).
 #[cfg(loom)]
-pub(crate) fn global() -> &'static Registry {
-    static GLOBAL: std::sync::OnceLock<&'static Registry> = std::sync::OnceLock::new();
-    GLOBAL.get_or_init(|| Box::leak(Box::new(Registry::new())))
+pub(crate) fn global() -> &'static ReaderSlots {
+    static GLOBAL: std::sync::OnceLock<&'static ReaderSlots> = std::sync::OnceLock::new();
+    GLOBAL.get_or_init(|| Box::leak(Box::new(ReaderSlots::new())))
 }
 
 #[cfg(not(loom))]
@@ -188,21 +188,21 @@ mod current {
     use std::cell::Cell;
     use std::ptr;
 
-    use super::{Registry, Slot};
+    use super::{ReaderSlots, Slot};
 
-    static GLOBAL: Registry = Registry::new();
+    static GLOBAL: ReaderSlots = ReaderSlots::new();
 
     thread_local! {
         /// This thread's slot, null before its first lock-free read and
         /// after its thread-local destructors ran.
         static MINE: Cell<*const Slot> = const { Cell::new(ptr::null()) };
         /// Returns the slot when the thread exits.
-        static OWNER: Owner = const { Owner };
+        static SLOT_RETURNER: SlotReturner = const { SlotReturner };
     }
 
-    struct Owner;
+    struct SlotReturner;
 
-    impl Drop for Owner {
+    impl Drop for SlotReturner {
         fn drop(&mut self) {
             let slot = MINE.with(|m| m.replace(ptr::null()));
             // SAFETY: a non-null `MINE` is a slot of `GLOBAL`, never freed.
@@ -213,7 +213,7 @@ mod current {
     }
 
     /// The registry of every thread's slot.
-    pub(crate) fn global() -> &'static Registry {
+    pub(crate) fn global() -> &'static ReaderSlots {
         &GLOBAL
     }
 
@@ -222,7 +222,7 @@ mod current {
     #[inline(always)]
     pub(crate) fn current() -> Option<&'static Slot> {
         let mine = MINE.with(Cell::get);
-        // SAFETY: as in `Owner::drop`.
+        // SAFETY: as in `SlotReturner::drop`.
         match unsafe { mine.as_ref() } {
             Some(slot) => Some(slot),
             None => claim(),
@@ -234,7 +234,7 @@ mod current {
     /// claims one with [`current`]).
     #[inline(always)]
     pub(crate) fn claimed() -> Option<&'static Slot> {
-        // SAFETY: as in `Owner::drop`.
+        // SAFETY: as in `SlotReturner::drop`.
         unsafe { MINE.with(Cell::get).as_ref() }
     }
 
@@ -242,7 +242,7 @@ mod current {
     fn claim() -> Option<&'static Slot> {
         // Registering the destructor first: if that is no longer possible
         // the thread is exiting and must not take a slot it cannot return.
-        OWNER.try_with(|_| ()).ok()?;
+        SLOT_RETURNER.try_with(|_| ()).ok()?;
         let slot = GLOBAL.claim();
         MINE.with(|m| m.set(slot));
         Some(slot)
