@@ -352,3 +352,50 @@ fn a_clone_that_panics_while_the_leader_stores_wakes_its_waiters() {
     assert_eq!(waiter, Ok(Fragile(1)));
     assert_eq!(FRAGILE_RUNS.load(Ordering::Relaxed), 2);
 }
+
+/// A value whose `Drop` panics when it is evicted, by a leader that has a
+/// waiter: the waiter still gets its value.
+#[derive(Clone, Debug, PartialEq)]
+struct Brittle(u32);
+
+static BRITTLE: AtomicBool = AtomicBool::new(false);
+static BRITTLE_SLOW: AtomicBool = AtomicBool::new(false);
+
+impl Drop for Brittle {
+    fn drop(&mut self) {
+        if self.0 == 1 && BRITTLE.swap(false, Ordering::Relaxed) {
+            panic!("the evicted value's drop fails");
+        }
+    }
+}
+
+#[cached(capacity = 1)]
+fn brittle(k: u32) -> Brittle {
+    if BRITTLE_SLOW.swap(false, Ordering::Relaxed) {
+        // Give a second caller the time to start waiting for this one.
+        thread::sleep(Duration::from_millis(100));
+    }
+    Brittle(k)
+}
+
+#[test]
+fn a_drop_that_panics_when_the_leader_evicts_still_wakes_its_waiters() {
+    drop(brittle(1));
+    BRITTLE.store(true, Ordering::Relaxed);
+    BRITTLE_SLOW.store(true, Ordering::Relaxed);
+    let outcome = within_watchdog(|| {
+        let leader = thread::spawn(|| brittle(2).0);
+        thread::sleep(Duration::from_millis(20));
+        let waiter = thread::spawn(|| brittle(2).0);
+        (
+            leader.join().map_err(message),
+            waiter.join().map_err(message),
+        )
+    })
+    .expect("no panic outside the callers");
+    let (leader, waiter) = outcome;
+    assert!(leader
+        .expect_err("the drop panicked")
+        .contains("drop fails"));
+    assert_eq!(waiter, Ok(2));
+}

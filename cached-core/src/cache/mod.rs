@@ -579,19 +579,21 @@ where
         cache
             .counters
             .miss(self.started.as_ref().map(Stopwatch::ticks));
-        let (flight, unused) = {
+        let (flight, leftover, garbage) = {
             let mut shard = cache.write_shard(self.hash);
             let ended = shard.end_flight(self.hash, self.ticket);
-            let unused = match stored {
+            let leftover = match stored {
                 Some(copy) if ended.registered => {
                     cache.store_locked(&mut shard, (self.hash, policy_hash), key, copy);
                     None
                 }
-                // Forgotten meanwhile: dropped, or handed over, after the lock.
-                unstored => unstored,
+                // Forgotten meanwhile, or not stored: the key and the copy
+                // are dropped, or the copy handed over, after the lock.
+                unstored => Some((key, unstored)),
             };
-            (ended.flight, unused)
+            (ended.flight, leftover, shard.take_garbage())
         };
+        let (key, unused) = leftover.map_or((None, None), |(key, copy)| (Some(key), copy));
         // Waiters join under the shard's lock, so after `end_flight` none
         // can: without a waiters' side there is nobody to hand a copy to.
         if let Some(flight) = flight {
@@ -602,6 +604,8 @@ where
             };
             flight.finish(copy);
         }
+        // Last: the waiters are woken even if a `Drop` here panics.
+        drop((key, garbage));
     }
 }
 
@@ -629,12 +633,15 @@ where
         cache
             .counters
             .miss(self.started.as_ref().map(Stopwatch::ticks));
-        let ended = cache
-            .write_shard(self.hash)
-            .end_flight(self.hash, self.ticket);
+        let (ended, garbage) = {
+            let mut shard = cache.write_shard(self.hash);
+            let ended = shard.end_flight(self.hash, self.ticket);
+            (ended, shard.take_garbage())
+        };
         if let Some(flight) = ended.flight {
             flight.finish(None);
         }
+        drop(garbage);
     }
 }
 
