@@ -139,8 +139,8 @@ pub(crate) mod counter {
 /// The time per call of `f`: the fastest of several rounds, so that a
 /// round in which the thread was preempted does not count.
 pub(crate) fn time_per_call(mut f: impl FnMut()) -> std::time::Duration {
-    const CALLS: u32 = 256;
-    const ROUNDS: usize = 8;
+    const CALLS: u32 = 64;
+    const ROUNDS: usize = 4;
     (0..ROUNDS)
         .map(|_| {
             let start = std::time::Instant::now();
