@@ -18,8 +18,9 @@ mod time;
 pub use cache::bounds::{CacheKey, CacheValue};
 pub use cache::config::Config;
 pub use cache::control::{CacheRef, KeyFn};
+pub use cache::erased::CacheInfo;
 pub use cache::key::{BorrowedKey, KeyArg, KeyBorrow, KeyExpr, KeyProbe, Lookup, OwnedKey};
-pub use cache::registry::{caches, CacheInfo};
+pub use cache::registry::caches;
 pub use cache::site::{Instance, Site};
 pub use cache::values::{
     AllValues, Cacheable, CacheableError, Kind, OkValues, PlainKind, ResultKind, ValuePolicy,

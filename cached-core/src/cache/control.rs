@@ -3,8 +3,11 @@
 use std::any::Any;
 use std::marker::PhantomData;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::cache::bounds::{CacheKey, CacheValue};
+use crate::cache::config::Config;
+use crate::cache::erased::CacheInfo;
 use crate::cache::Cache;
 use crate::stats::Stats;
 use crate::time::clock::Clock;
@@ -27,37 +30,6 @@ where
 
     fn key_of(&self, args: A) -> K {
         self(args)
-    }
-}
-
-/// The operations that do not need the key type.
-trait Untyped: Send + Sync {
-    fn clear(&self);
-    fn len(&self) -> usize;
-    fn stats(&self) -> Stats;
-    fn reset_stats(&self);
-    fn set_clock(&self, clock: Arc<dyn Clock>);
-}
-
-impl<K, V> Untyped for Cache<K, V>
-where
-    K: CacheKey,
-    V: CacheValue,
-{
-    fn clear(&self) {
-        Cache::clear(self)
-    }
-    fn len(&self) -> usize {
-        Cache::len(self)
-    }
-    fn stats(&self) -> Stats {
-        Cache::stats(self)
-    }
-    fn reset_stats(&self) {
-        Cache::reset_stats(self)
-    }
-    fn set_clock(&self, clock: Arc<dyn Clock>) {
-        Cache::set_clock(self, clock)
     }
 }
 
@@ -90,7 +62,7 @@ where
 /// assert_eq!(cache.stats().hits, 1);
 /// ```
 pub struct CacheRef<V: 'static, F> {
-    untyped: &'static dyn Untyped,
+    erased: &'static dyn CacheInfo,
     typed: &'static (dyn Any + Send + Sync),
     key_of: F,
     values: PhantomData<fn() -> V>,
@@ -107,22 +79,38 @@ impl<V: 'static, F: std::panic::RefUnwindSafe> std::panic::RefUnwindSafe for Cac
 /// type-check instead of adding "cannot find function" errors.
 struct Unavailable;
 
-impl Untyped for Unavailable {
-    fn clear(&self) {
-        unreachable!("memokit: a rejected #[cached] function has no cache")
+impl CacheInfo for Unavailable {
+    fn config(&self) -> &'static Config {
+        unavailable()
     }
-    fn len(&self) -> usize {
-        unreachable!("memokit: a rejected #[cached] function has no cache")
+    fn path(&self) -> &str {
+        unavailable()
     }
     fn stats(&self) -> Stats {
-        unreachable!("memokit: a rejected #[cached] function has no cache")
+        unavailable()
+    }
+    fn len(&self) -> usize {
+        unavailable()
+    }
+    fn sweep_expired(&self) {
+        unavailable()
+    }
+    fn hit_cost(&self) -> Option<Duration> {
+        unavailable()
+    }
+    fn clear(&self) {
+        unavailable()
     }
     fn reset_stats(&self) {
-        unreachable!("memokit: a rejected #[cached] function has no cache")
+        unavailable()
     }
     fn set_clock(&self, _: Arc<dyn Clock>) {
-        unreachable!("memokit: a rejected #[cached] function has no cache")
+        unavailable()
     }
+}
+
+fn unavailable() -> ! {
+    unreachable!("memokit: a rejected #[cached] function has no cache")
 }
 
 impl<V: 'static, F> CacheRef<V, F> {
@@ -131,7 +119,7 @@ impl<V: 'static, F> CacheRef<V, F> {
     #[doc(hidden)]
     pub fn unavailable(key_of: F) -> Self {
         CacheRef {
-            untyped: &Unavailable,
+            erased: &Unavailable,
             typed: &(),
             key_of,
             values: PhantomData,
@@ -148,7 +136,7 @@ impl<V: CacheValue, F> CacheRef<V, F> {
         F: KeyFn<A, Key = K>,
     {
         CacheRef {
-            untyped: cache,
+            erased: cache,
             typed: cache,
             key_of,
             values: PhantomData,
@@ -167,7 +155,7 @@ impl<V: CacheValue, F> CacheRef<V, F> {
     /// Removes every entry. Computations in flight still answer their
     /// callers but store nothing.
     pub fn clear(&self) {
-        self.untyped.clear();
+        self.erased.clear();
     }
 
     /// Removes the entry for these arguments; true if there was a live one.
@@ -207,7 +195,7 @@ impl<V: CacheValue, F> CacheRef<V, F> {
 
     /// The number of live entries.
     pub fn len(&self) -> usize {
-        self.untyped.len()
+        self.erased.len()
     }
 
     /// Whether there are no live entries.
@@ -217,12 +205,12 @@ impl<V: CacheValue, F> CacheRef<V, F> {
 
     /// Hits, misses, inserts, evictions, expirations and compute time.
     pub fn stats(&self) -> Stats {
-        self.untyped.stats()
+        self.erased.stats()
     }
 
     /// Sets every counter back to zero.
     pub fn reset_stats(&self) {
-        self.untyped.reset_stats();
+        self.erased.reset_stats();
     }
 
     /// Replaces the system clock of this cache, for deterministic TTL tests,
@@ -245,6 +233,6 @@ impl<V: CacheValue, F> CacheRef<V, F> {
     /// # Panics
     /// If a clock was set for this cache before.
     pub fn set_clock(&self, clock: Arc<dyn Clock>) {
-        self.untyped.set_clock(clock);
+        self.erased.set_clock(clock);
     }
 }

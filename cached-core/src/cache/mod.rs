@@ -3,6 +3,7 @@
 pub(crate) mod bounds;
 pub(crate) mod config;
 pub(crate) mod control;
+pub(crate) mod erased;
 pub(crate) mod housekeeper;
 pub(crate) mod key;
 pub(crate) mod registry;

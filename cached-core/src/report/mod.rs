@@ -5,7 +5,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use crate::cache::config::Config;
-use crate::cache::registry::{self, CacheInfo};
+use crate::cache::erased::CacheInfo;
+use crate::cache::registry;
 use crate::cache::values::AllValues;
 use crate::cache::Cache;
 use crate::stats::{self, Stats};
