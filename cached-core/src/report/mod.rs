@@ -1,16 +1,17 @@
 //! The profile report: which cached functions pay off, and which do not.
 
-use std::fmt;
-use std::hint::black_box;
 use std::time::Duration;
 
-use crate::cache::config::Config;
 use crate::cache::erased::CacheInfo;
 use crate::cache::registry;
-use crate::cache::values::AllValues;
-use crate::cache::Cache;
-use crate::stats::{self, Stats};
-use crate::time::stopwatch::{self, Stopwatch};
+use crate::stats;
+
+mod measure;
+mod table;
+mod verdict;
+
+use measure::{reference_hit_cost, timer_overhead};
+pub use verdict::{HitCostSource, Mode, Verdict};
 
 /// What every cached function of the program has done so far, and whether
 /// its cache pays off.
@@ -29,7 +30,7 @@ use crate::time::stopwatch::{self, Stopwatch};
 ///   off. The mean feeds the time saved; the median, which one preempted
 ///   call cannot move, feeds the verdict.
 ///   A recursive function's time includes its nested calls.
-/// - *Hit cost* is timed when the report is made: 8 rounds of 256 probes of
+/// - *Hit cost* is timed when the report is made: 4 rounds of 64 probes of
 ///   a shard that holds an entry (its real lock, index and clock), the
 ///   fastest round. A probe is the part of a hit that the cache itself
 ///   does: the shared lock, a probe of the hash index and the entry's
@@ -226,308 +227,11 @@ fn time_saved(hits: u64, mean_compute: Duration, hit_cost: Duration) -> i64 {
     saved.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
 }
 
-/// A cached function's options.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    /// No options: an entry per distinct argument set, kept forever.
-    Permanent,
-    /// `ttl = "..."`: entries expire.
-    Ttl(Duration),
-    /// `capacity = N`: at most N entries.
-    Capacity(usize),
-    /// Both `capacity` and `ttl`.
-    CapacityTtl(usize, Duration),
-}
-
-impl Mode {
-    fn of(config: &Config) -> Mode {
-        match (config.capacity, config.ttl) {
-            (None, None) => Mode::Permanent,
-            (None, Some(ttl)) => Mode::Ttl(ttl),
-            (Some(cap), None) => Mode::Capacity(cap),
-            (Some(cap), Some(ttl)) => Mode::CapacityTtl(cap, ttl),
-        }
-    }
-}
-
-impl fmt::Display for Mode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Mode::Permanent => f.write_str("permanent"),
-            Mode::Ttl(ttl) => write!(f, "ttl {ttl:?}"),
-            Mode::Capacity(cap) => write!(f, "capacity {cap}"),
-            Mode::CapacityTtl(cap, ttl) => write!(f, "capacity {cap}, ttl {ttl:?}"),
-        }
-    }
-}
-
-/// Where a row's hit cost comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HitCostSource {
-    /// Timed on the cache's own lock and index, on a shard holding one of
-    /// its entries, without running the key's `Hash` or `Eq` or the value's
-    /// `Clone`.
-    OwnEntry,
-    /// The cache was empty: timed on a reference cache of `u64` keys and
-    /// values, a lower bound for larger keys and values.
-    Reference,
-}
-
-/// Whether a cache pays off, judged in this order (the first that applies).
-///
-/// 1. [`NotWorthIt`](Verdict::NotWorthIt): the median computation takes
-///    less than [`MIN_SPEEDUP`](Verdict::MIN_SPEEDUP) times a hit.
-/// 2. [`UnboundedGrowth`](Verdict::UnboundedGrowth): a permanent cache with
-///    at least [`GROWTH_MIN_ENTRIES`](Verdict::GROWTH_MIN_ENTRIES) entries
-///    and a hit rate below [`GROWTH_HIT_RATE`](Verdict::GROWTH_HIT_RATE).
-///    Every miss of a permanent cache adds an entry for good, so with that
-///    hit rate its size rises with the number of calls.
-/// 3. [`Cold`](Verdict::Cold): after at least [`MIN_CALLS`](Verdict::MIN_CALLS)
-///    calls, a hit rate below [`COLD_HIT_RATE`](Verdict::COLD_HIT_RATE).
-/// 4. [`TooFewCalls`](Verdict::TooFewCalls): no hit yet, and fewer than
-///    `MIN_CALLS` calls to judge from.
-/// 5. [`WorthIt`](Verdict::WorthIt) otherwise.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Verdict {
-    /// Hits are much cheaper than the computation and frequent enough.
-    WorthIt,
-    /// The function is about as fast as a cache hit, or faster: remove the
-    /// cache.
-    NotWorthIt {
-        /// Median computation time, without the timer's overhead.
-        compute: Duration,
-        /// Estimated cost of one hit.
-        hit: Duration,
-    },
-    /// The inputs rarely repeat: the cache stores values nobody asks for
-    /// again. Remove it, or choose a `key` that repeats.
-    Cold {
-        /// The hit rate.
-        hit_rate: f64,
-        /// The calls it was measured over.
-        calls: u64,
-    },
-    /// A permanent cache that keeps growing: add `capacity` or `ttl`.
-    UnboundedGrowth {
-        /// Live entries now.
-        entries: usize,
-        /// The hit rate.
-        hit_rate: f64,
-    },
-    /// Not enough calls to judge.
-    TooFewCalls {
-        /// Calls so far.
-        calls: u64,
-    },
-}
-
-impl Verdict {
-    /// A hit must be at least this many times faster than the computation
-    /// it replaces: a cache also costs a slower first call, memory, and a
-    /// value that may go stale.
-    pub const MIN_SPEEDUP: f64 = 2.0;
-    /// Calls needed before a cache can be called cold.
-    pub const MIN_CALLS: u64 = 100;
-    /// Below this hit rate (after `MIN_CALLS` calls) a cache is cold.
-    pub const COLD_HIT_RATE: f64 = 0.1;
-    /// A permanent cache this large, with a hit rate below
-    /// `GROWTH_HIT_RATE`, is growing without bound.
-    pub const GROWTH_MIN_ENTRIES: usize = 1_000;
-    /// See `GROWTH_MIN_ENTRIES`.
-    pub const GROWTH_HIT_RATE: f64 = 0.5;
-
-    fn judge(
-        mode: &Mode,
-        entries: usize,
-        stats: &Stats,
-        median_compute: Duration,
-        hit_cost: Duration,
-    ) -> Verdict {
-        let (calls, hit_rate) = (stats.calls(), stats.hit_rate());
-        let compute = median_compute.as_secs_f64();
-        if stats.misses > 0 && compute < Self::MIN_SPEEDUP * hit_cost.as_secs_f64() {
-            Verdict::NotWorthIt {
-                compute: median_compute,
-                hit: hit_cost,
-            }
-        } else if *mode == Mode::Permanent
-            && entries >= Self::GROWTH_MIN_ENTRIES
-            && hit_rate < Self::GROWTH_HIT_RATE
-        {
-            Verdict::UnboundedGrowth { entries, hit_rate }
-        } else if calls >= Self::MIN_CALLS && hit_rate < Self::COLD_HIT_RATE {
-            Verdict::Cold { hit_rate, calls }
-        } else if stats.hits == 0 {
-            Verdict::TooFewCalls { calls }
-        } else {
-            Verdict::WorthIt
-        }
-    }
-}
-
-impl fmt::Display for Verdict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            Verdict::WorthIt => f.write_str("worth it"),
-            Verdict::NotWorthIt { compute, hit } => write!(
-                f,
-                "not worth it: computes in {} and a hit costs {}",
-                human(compute.as_nanos() as i128),
-                human(hit.as_nanos() as i128)
-            ),
-            Verdict::Cold { hit_rate, calls } => write!(
-                f,
-                "cold: {} hits after {calls} calls; remove the cache or pick a `key` that repeats",
-                percent(hit_rate)
-            ),
-            Verdict::UnboundedGrowth { entries, hit_rate } => write!(
-                f,
-                "unbounded growth: {entries} entries, {} hits; add `capacity` or `ttl`",
-                percent(hit_rate)
-            ),
-            Verdict::TooFewCalls { calls } => write!(f, "too few calls ({calls}) to judge"),
-        }
-    }
-}
-
-const COLUMNS: [(&str, Align); 12] = [
-    ("function", Align::Left),
-    ("mode", Align::Left),
-    ("entries", Align::Right),
-    ("hits", Align::Right),
-    ("misses", Align::Right),
-    ("hit rate", Align::Right),
-    ("evicted", Align::Right),
-    ("expired", Align::Right),
-    ("compute", Align::Right),
-    ("hit cost", Align::Right),
-    ("saved", Align::Right),
-    ("verdict", Align::Left),
-];
-
-#[derive(Clone, Copy, PartialEq)]
-enum Align {
-    Left,
-    Right,
-}
-
-impl Row {
-    fn cells(&self) -> [String; 12] {
-        let reference = match self.hit_cost_source {
-            HitCostSource::OwnEntry => "",
-            HitCostSource::Reference => "*",
-        };
-        [
-            self.path.clone(),
-            self.mode.to_string(),
-            self.entries.to_string(),
-            self.hits.to_string(),
-            self.misses.to_string(),
-            percent(self.hit_rate),
-            self.evictions.to_string(),
-            self.expirations.to_string(),
-            human(self.mean_compute.as_nanos() as i128),
-            format!("{}{reference}", human(self.hit_cost.as_nanos() as i128)),
-            human(i128::from(self.time_saved_ns)),
-            self.verdict.to_string(),
-        ]
-    }
-}
-
-impl fmt::Display for Report {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.rows.is_empty() {
-            return writeln!(f, "memokit: no cached function has been used yet");
-        }
-        let header = COLUMNS.map(|(name, _)| name.to_owned());
-        let lines: Vec<[String; 12]> = std::iter::once(header)
-            .chain(self.rows.iter().map(Row::cells))
-            .collect();
-        let widths: Vec<usize> = (0..COLUMNS.len())
-            .map(|c| {
-                lines
-                    .iter()
-                    .map(|l| l[c].chars().count())
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
-        for line in &lines {
-            write_line(f, line, &widths)?;
-        }
-        writeln!(
-            f,
-            "\ncompute: mean time of one miss, less {} of timer overhead; \
-             hit cost: the cache's own part of a hit, without the key's Hash/Eq or the value's Clone (* empty cache: a reference cache);\n\
-             saved: hits × (compute − hit cost)",
-            human(self.timer_overhead.as_nanos() as i128)
-        )?;
-        if !self.stats_enabled {
-            writeln!(
-                f,
-                "statistics are off (memokit::stats::set_enabled): counts miss what happened while off"
-            )?;
-        }
-        Ok(())
-    }
-}
-
-fn write_line(f: &mut fmt::Formatter<'_>, cells: &[String; 12], widths: &[usize]) -> fmt::Result {
-    let last = cells.len() - 1;
-    for (c, cell) in cells.iter().enumerate() {
-        let width = widths[c];
-        match (c == last, COLUMNS[c].1) {
-            (true, _) => write!(f, "{cell}")?,
-            (false, Align::Left) => write!(f, "{cell:<width$}  ")?,
-            (false, Align::Right) => write!(f, "{cell:>width$}  ")?,
-        }
-    }
-    writeln!(f)
-}
-
-fn percent(rate: f64) -> String {
-    format!("{:.1}%", rate * 100.0)
-}
-
-/// `850 ns`, `2.1 µs`, `3.4 ms`, `1.25 s`, with a sign when negative.
-fn human(nanos: i128) -> String {
-    let sign = if nanos < 0 { "-" } else { "" };
-    let n = nanos.unsigned_abs() as f64;
-    match n {
-        n if n < 1e3 => format!("{sign}{n} ns"),
-        n if n < 1e6 => format!("{sign}{:.1} µs", n / 1e3),
-        n if n < 1e9 => format!("{sign}{:.1} ms", n / 1e6),
-        n => format!("{sign}{:.2} s", n / 1e9),
-    }
-}
-
-/// The median time measured around nothing, as a miss is measured.
-fn timer_overhead() -> Duration {
-    let mut samples: Vec<u64> = (0..1001)
-        .map(|_| black_box(Stopwatch::start()).ticks())
-        .collect();
-    samples.sort_unstable();
-    Duration::from_nanos(stopwatch::to_nanos(samples[samples.len() / 2]))
-}
-
-/// The hit cost of a permanent cache of `u64` keys and values.
-fn reference_hit_cost() -> Duration {
-    static REFERENCE: Config = Config {
-        id: "memokit::report (reference cache)",
-        name: "reference",
-        ttl: None,
-        capacity: None,
-    };
-    let cache: Cache<u64, u64> = Cache::new(&REFERENCE, String::new(), AllValues);
-    cache.insert(1, 1);
-    stopwatch::time_per_call(|| {
-        black_box(cache.peek(black_box(&1u64)));
-    })
-}
-
 #[cfg(test)]
 mod tests {
+    use super::table::human;
     use super::*;
+    use crate::stats::Stats;
 
     #[test]
     fn human_durations() {
