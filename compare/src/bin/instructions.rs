@@ -1,0 +1,155 @@
+//! One contestant's calls, for `scripts/instructions.sh` to count under
+//! callgrind: `instructions <subject> <calls>` makes `calls` calls through a
+//! non-inlined function pointer (hits on 1,024 hot keys, or misses on fresh
+//! ones), after warming the cache. Counting twice with different `calls`
+//! and dividing the difference gives instructions per call, start-up and
+//! warm-up cancelled; the `baseline` subject (the function alone, through
+//! the same pointer) is the loop's share.
+
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::sync::{LazyLock, OnceLock};
+
+const HOT: u64 = 1_024;
+
+#[inline(never)]
+fn work(x: u64) -> u64 {
+    black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 7
+}
+
+static STR_KEYS: LazyLock<Vec<String>> =
+    LazyLock::new(|| (0..HOT).map(|i| format!("host-{i:05}.example")).collect());
+
+fn str_key(x: u64) -> &'static str {
+    &STR_KEYS[(x % HOT) as usize]
+}
+
+mod mk {
+    use super::{str_key, work};
+    use memokit::cached;
+
+    #[cached]
+    pub fn no_arg() -> u64 {
+        work(42)
+    }
+
+    #[cached]
+    pub fn keyed(x: u64) -> u64 {
+        work(x)
+    }
+
+    #[cached(ttl = "1h")]
+    pub fn ttl(x: u64) -> u64 {
+        work(x)
+    }
+
+    #[cached(capacity = 10_000)]
+    pub fn bounded(x: u64) -> u64 {
+        work(x)
+    }
+
+    #[cached]
+    fn by_str(s: &str) -> u64 {
+        work(s.len() as u64)
+    }
+
+    pub fn str_hit(x: u64) -> u64 {
+        by_str(str_key(x))
+    }
+}
+
+mod peer {
+    use super::{str_key, work};
+    use cached::proc_macro::{cached, once};
+
+    #[once]
+    pub fn no_arg() -> u64 {
+        work(42)
+    }
+
+    #[cached]
+    pub fn keyed(x: u64) -> u64 {
+        work(x)
+    }
+
+    #[cached(ttl_secs = 3600)]
+    pub fn ttl(x: u64) -> u64 {
+        work(x)
+    }
+
+    #[cached(max_size = 10_000)]
+    pub fn bounded(x: u64) -> u64 {
+        work(x)
+    }
+
+    #[cached]
+    fn by_str(s: &str) -> u64 {
+        work(s.len() as u64)
+    }
+
+    pub fn str_hit(x: u64) -> u64 {
+        by_str(str_key(x))
+    }
+}
+
+fn once_lock(_: u64) -> u64 {
+    static VALUE: OnceLock<u64> = OnceLock::new();
+    *VALUE.get_or_init(|| work(42))
+}
+
+/// An immutable map filled once: the floor for a keyed lookup.
+fn immutable_map(x: u64) -> u64 {
+    static MAP: LazyLock<HashMap<u64, u64, foldhash::fast::FixedState>> =
+        LazyLock::new(|| (0..HOT).map(|k| (k, work(k))).collect());
+    MAP[&x]
+}
+
+fn baseline(x: u64) -> u64 {
+    work(x)
+}
+
+fn str_baseline(x: u64) -> u64 {
+    work(str_key(x).len() as u64)
+}
+
+fn subject(name: &str) -> Option<fn(u64) -> u64> {
+    Some(match name {
+        "baseline" => baseline,
+        "str-baseline" => str_baseline,
+        "memokit-keyed" => mk::keyed,
+        "memokit-no-arg" => |_| mk::no_arg(),
+        "memokit-ttl" => mk::ttl,
+        "memokit-bounded" => mk::bounded,
+        "memokit-str" => mk::str_hit,
+        "cached-keyed" => peer::keyed,
+        "cached-no-arg" => |_| peer::no_arg(),
+        "cached-ttl" => peer::ttl,
+        "cached-bounded" => peer::bounded,
+        "cached-str" => peer::str_hit,
+        "oncelock" => once_lock,
+        "immutable-map" => immutable_map,
+        _ => return None,
+    })
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let (Some(name), Some(calls)) = (args.next(), args.next()) else {
+        eprintln!("usage: instructions <subject> <calls> [miss]");
+        std::process::exit(2);
+    };
+    let miss = args.next().as_deref() == Some("miss");
+    let calls: u64 = calls.parse().expect("a number of calls");
+    let f = black_box(subject(&name).unwrap_or_else(|| panic!("unknown subject {name}")));
+    let _ = STR_KEYS.len();
+    for k in 0..HOT {
+        f(k);
+    }
+    let mut sum = 0u64;
+    for i in 0..calls {
+        // Misses take keys never seen; hits cycle over the hot ones.
+        let key = if miss { HOT + i } else { i & (HOT - 1) };
+        sum = sum.wrapping_add(f(black_box(key)));
+    }
+    black_box(sum);
+}
