@@ -41,7 +41,7 @@
 //!    outer read keeps writers out (taking the lock again could wait for a
 //!    writer that waits for this thread). A write, or a read while writing,
 //!    by a thread that holds the lock panics: it could only wait for itself
-//!    ([`held`](crate::sync::held)).
+//!    ([`held`](crate::sync::held); the cache checks before it writes).
 
 use std::mem::ManuallyDrop;
 use std::time::Instant;
@@ -299,10 +299,11 @@ impl<T> BiasedLock<T> {
 
     /// Exclusive access, waiting for readers of both kinds to finish.
     ///
-    /// # Panics
-    /// If this thread already holds the lock (invariant 6).
+    /// The caller must have made sure that this thread does not hold the
+    /// lock (invariant 6): the cache checks every one of its shards at once
+    /// before it writes. Debug builds check again here.
     pub(crate) fn write(&self) -> WriteGuard<'_, T> {
-        if self.held_here() {
+        if cfg!(debug_assertions) && self.held_here() {
             self.reentered();
         }
         let exclusive = self.lock_exclusive();
@@ -388,6 +389,7 @@ impl<T> std::ops::DerefMut for WriteGuard<'_, T> {
 
 /// Whether this thread reads, lock-free, whatever lives at an address in
 /// `range`.
+#[inline]
 pub(crate) fn reads_within(range: std::ops::Range<usize>) -> bool {
     crate::sync::readers::claimed()
         .is_some_and(|s| range.contains(&s.reading.load(Ordering::Relaxed)))

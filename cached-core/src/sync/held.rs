@@ -27,6 +27,7 @@ pub(crate) struct Holding {
 
 impl Holding {
     /// Records that this thread holds the lock at `address`.
+    #[inline]
     pub(crate) fn enter(address: usize, access: Access) -> Holding {
         enter(address, access);
         Holding { address, access }
@@ -34,6 +35,7 @@ impl Holding {
 }
 
 impl Drop for Holding {
+    #[inline]
     fn drop(&mut self) {
         leave(self.address, self.access);
     }
@@ -71,6 +73,7 @@ mod imp {
 
     /// Records that this thread holds the lock at `address` (unless it
     /// already holds `DEPTH` others).
+    #[inline]
     pub(crate) fn enter(address: usize, access: Access) {
         let entry = entry(address, access);
         let _ = HELD.try_with(|held| {
@@ -83,10 +86,15 @@ mod imp {
     }
 
     /// Forgets what [`enter`] recorded.
+    #[inline]
     pub(crate) fn leave(address: usize, access: Access) {
         let entry = entry(address, access);
         let _ = HELD.try_with(|held| {
             let len = held.len.get();
+            if len == 1 && held.locks[0].get() == entry {
+                held.len.set(0);
+                return;
+            }
             let locks = &held.locks[..len];
             // Guards usually end innermost first, but need not.
             if let Some(at) = locks.iter().rposition(|e| e.get() == entry) {
@@ -99,6 +107,7 @@ mod imp {
     }
 
     /// How this thread holds the lock at `address`, if it does.
+    #[inline]
     pub(crate) fn holds(address: usize) -> Option<Access> {
         HELD.try_with(|held| {
             held.locks[..held.len.get()]
@@ -118,6 +127,7 @@ mod imp {
     }
 
     /// Whether this thread holds a lock whose address is in `range`.
+    #[inline]
     pub(crate) fn holds_within(range: std::ops::Range<usize>) -> bool {
         HELD.try_with(|held| {
             held.locks[..held.len.get()]
