@@ -35,14 +35,28 @@ const ALIASES: &[(&str, &str)] = &[
 
 #[derive(Default)]
 pub struct Options {
-    pub ttl: Option<(Duration, Span)>,
-    pub capacity: Option<(u64, Span)>,
+    pub ttl: Option<(Ttl, Span)>,
+    pub capacity: Option<(Capacity, Span)>,
     pub key: Option<Key>,
     /// `key` was given but rejected: the function is not checked for a
     /// missing key on top of the error already reported.
     pub key_rejected: bool,
     /// The options seen so far, accepted or not, to catch duplicates.
     seen: Vec<String>,
+}
+
+/// `ttl = "1s"`, read here, or a constant `Duration` expression, checked
+/// by the compiler.
+pub enum Ttl {
+    Literal(Duration),
+    Const(Expr),
+}
+
+/// `capacity = 1000`, read here, or a constant `usize` expression, checked
+/// by the compiler.
+pub enum Capacity {
+    Literal(u64),
+    Const(Expr),
 }
 
 /// `key = <expr>`.
@@ -129,7 +143,7 @@ impl Options {
             );
             return Ok(());
         }
-        let value: Expr = input.parse()?;
+        let value = unwrap_groups(input.parse()?);
         if self.seen.contains(&text) {
             errors.at(name.span(), format!("`{text}` is given twice; keep one"));
             return Ok(());
@@ -239,12 +253,21 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-fn ttl(value: &Expr, errors: &Errors) -> Option<Duration> {
+/// A value as written, seen through the invisible groups that a
+/// `macro_rules!` fragment (`$x:expr`, `$x:literal`) arrives in.
+fn unwrap_groups(mut value: Expr) -> Expr {
+    while let Expr::Group(group) = value {
+        value = *group.expr;
+    }
+    value
+}
+
+fn ttl(value: &Expr, errors: &Errors) -> Option<Ttl> {
     match value {
         Expr::Lit(ExprLit {
             lit: Lit::Str(s), ..
         }) => match duration::parse(&s.value()) {
-            Ok(d) => Some(d),
+            Ok(d) => Some(Ttl::Literal(d)),
             Err(message) => {
                 errors.spanned(s, message);
                 None
@@ -285,21 +308,23 @@ fn ttl(value: &Expr, errors: &Errors) -> Option<Duration> {
             );
             None
         }
-        other => {
+        Expr::Lit(other) => {
             errors.spanned(other, "`ttl` takes a string literal with a unit, like `ttl = \"1s\"` or `ttl = \"1h 30m\"`");
             None
         }
+        // A constant `Duration`, checked positive where it is evaluated.
+        other => Some(Ttl::Const(other.clone())),
     }
 }
 
-fn capacity(value: &Expr, errors: &Errors) -> Option<u64> {
+fn capacity(value: &Expr, errors: &Errors) -> Option<Capacity> {
     let message = match value {
         Expr::Lit(ExprLit {
             lit: Lit::Int(i), ..
         }) => match i.base10_parse::<u64>() {
             Ok(0) => "`capacity` must be at least 1: to keep every entry, leave `capacity` out"
                 .to_owned(),
-            Ok(n) if usize::try_from(n).is_ok() => return Some(n),
+            Ok(n) if usize::try_from(n).is_ok() => return Some(Capacity::Literal(n)),
             _ => format!(
                 "`capacity = {}` does not fit in a `usize`: a capacity counts entries, write a smaller number",
                 i.base10_digits()
@@ -321,8 +346,9 @@ fn capacity(value: &Expr, errors: &Errors) -> Option<u64> {
             _ => "`capacity` takes an integer literal, not a string, like `capacity = 1000`"
                 .to_owned(),
         },
-        Expr::Path(_) => "`capacity` takes an integer literal, like `capacity = 1000`: the attribute is read before constants have values".to_owned(),
-        _ => "`capacity` takes an integer literal, like `capacity = 1000`".to_owned(),
+        Expr::Lit(_) => "`capacity` takes an integer literal, like `capacity = 1000`".to_owned(),
+        // A constant `usize`, checked positive where it is evaluated.
+        other => return Some(Capacity::Const(other.clone())),
     };
     errors.spanned(value, message);
     None

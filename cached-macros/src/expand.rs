@@ -60,7 +60,7 @@ use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Lifetime, ReturnType, Type};
 
-use crate::attr::Options;
+use crate::attr::{Capacity, Options, Ttl};
 use crate::errors::Errors;
 use crate::fallback;
 use crate::func::{Arg, Func};
@@ -129,19 +129,46 @@ impl<'a> Expansion<'a> {
         quote!(#main #companion)
     }
 
-    fn config(&self) -> TokenStream {
+    /// `checked`: whether constant option values are checked here; the
+    /// function checks them, its companion only reads them, so each problem
+    /// is reported once.
+    fn config(&self, checked: bool) -> TokenStream {
         let name = self.func.name().to_string();
-        let ttl = match self.options.ttl {
-            Some((d, _)) => {
+        let ttl = match &self.options.ttl {
+            Some((Ttl::Literal(d), _)) => {
                 let nanos = u64::try_from(d.as_nanos()).expect("checked by duration::parse");
                 quote!(::core::option::Option::Some(::core::time::Duration::from_nanos(#nanos)))
             }
+            Some((Ttl::Const(expr), _)) => {
+                checked_const(expr, checked, quote!(::core::time::Duration), |value| {
+                    quote! {
+                        ::core::assert!(
+                            !#value.is_zero(),
+                            "memokit: `ttl` must be longer than zero: to cache forever, leave `ttl` out"
+                        );
+                        ::core::assert!(
+                            #value.as_nanos() <= ::core::primitive::u64::MAX as ::core::primitive::u128,
+                            "memokit: `ttl` is too long a duration: at most 584 years fit"
+                        );
+                    }
+                })
+            }
             None => quote!(::core::option::Option::None),
         };
-        let capacity = match self.options.capacity {
-            Some((n, _)) => {
-                let n = proc_macro2::Literal::u64_unsuffixed(n);
+        let capacity = match &self.options.capacity {
+            Some((Capacity::Literal(n), _)) => {
+                let n = proc_macro2::Literal::u64_unsuffixed(*n);
                 quote!(::core::option::Option::Some(#n))
+            }
+            Some((Capacity::Const(expr), _)) => {
+                checked_const(expr, checked, quote!(::core::primitive::usize), |value| {
+                    quote! {
+                        ::core::assert!(
+                            #value != 0,
+                            "memokit: `capacity` must be at least 1: to keep every entry, leave `capacity` out"
+                        );
+                    }
+                })
             }
             None => quote!(::core::option::Option::None),
         };
@@ -161,11 +188,11 @@ impl<'a> Expansion<'a> {
     }
 
     /// The site static, the value policy and the cache, as locals.
-    fn prelude(&self) -> TokenStream {
+    fn prelude(&self, checked: bool) -> TokenStream {
         let site = mixed("__MEMOKIT_SITE");
         let values = mixed("__memokit_values");
         let cache = mixed("__memokit_cache");
-        let config = self.config();
+        let config = self.config(checked);
         let ret = &self.ret;
         let checked_site = checked_value(ret, quote!(&#site));
         let instance = self.instance_type();
@@ -241,7 +268,7 @@ impl<'a> Expansion<'a> {
             args,
             ..
         } = self.func;
-        let prelude = self.prelude();
+        let prelude = self.prelude(true);
         let values = mixed("__memokit_values");
         let cache = mixed("__memokit_cache");
         let miss = mixed("__memokit_miss");
@@ -331,7 +358,7 @@ impl<'a> Expansion<'a> {
     /// `<name>_memokit()`: the control API, reachable wherever the function is.
     fn companion_fn(&self) -> TokenStream {
         let func = self.func;
-        let prelude = self.prelude();
+        let prelude = self.prelude(false);
         let cache = mixed("__memokit_cache");
         let self_name = Ident::new("__memokit_self", Span::call_site());
         let Companion {
@@ -457,6 +484,49 @@ impl Companion {
 // - `check` spans the range too, so rustc adds no second label for it.
 // Names keep the user's hygiene: with `Span::mixed_site()` rustc would
 // report the attribute instead.
+
+/// `Some(<expr>)` for a constant option value of type `ty`, evaluated and
+/// checked at compile time: a value of another type is one error at
+/// `expr`, and a value `check` rejects one error there too.
+fn checked_const(
+    expr: &syn::Expr,
+    checked: bool,
+    ty: TokenStream,
+    check: impl FnOnce(&Ident) -> TokenStream,
+) -> TokenStream {
+    let span = expr.span();
+    let value = Ident::new("__MEMOKIT_VALUE", Span::mixed_site());
+    let ty = respan(ty, span);
+    let check = checked.then(|| {
+        let check = respan(check(&value), span);
+        quote_spanned!(span=> const _: () = { #check };)
+    });
+    quote_spanned! {span=>
+        ::core::option::Option::Some({
+            const #value: #ty = #expr;
+            #check
+            #value
+        })
+    }
+}
+
+/// `tokens` located at `span`, hygiene kept, so what the compiler reports of
+/// them lands there.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let TokenTree::Group(g) = &tt {
+                let mut new = Group::new(g.delimiter(), respan(g.stream(), span));
+                new.set_span(g.span().located_at(span));
+                tt = TokenTree::Group(new);
+            } else {
+                tt.set_span(tt.span().located_at(span));
+            }
+            tt
+        })
+        .collect()
+}
 
 /// The name the value of `key = <expr>` is bound to, by reference.
 fn key_name(expr: &TokenStream) -> Ident {

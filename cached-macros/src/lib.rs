@@ -20,8 +20,8 @@ use proc_macro::TokenStream;
 /// | option | meaning |
 /// |---|---|
 /// | (none) | permanent: one entry per distinct argument set |
-/// | `ttl = "1s"` | entries expire this long after they are stored (`ms`, `s`, `m`, `h`, `d`, as in `"1h 30m"`) |
-/// | `capacity = 10_000` | at most this many entries; a scan-resistant policy picks what to evict |
+/// | `ttl = "1s"` | entries expire this long after they are stored (`ms`, `s`, `m`, `h`, `d`, as in `"1h 30m"`); or a constant `Duration` |
+/// | `capacity = 10_000` | at most this many entries; a scan-resistant policy picks what to evict; or a constant `usize` expression |
 /// | `key = <expr>` | the key is this expression over the arguments (and `self`) |
 ///
 /// Only `Ok` values of a `Result` are stored; concurrent callers of one key
