@@ -38,6 +38,8 @@ pub struct Options {
     pub ttl: Option<(Ttl, Span)>,
     pub capacity: Option<(Capacity, Span)>,
     pub key: Option<Key>,
+    /// `crate = path::to::memokit`, for a facade that re-exports the attribute.
+    pub krate: Option<syn::Path>,
     /// `key` was given but rejected: the function is not checked for a
     /// missing key on top of the error already reported.
     pub key_rejected: bool,
@@ -128,7 +130,7 @@ impl Options {
         }
         let name = input.call(Ident::parse_any)?;
         let text = name.to_string();
-        if !KNOWN.contains(&text.as_str()) {
+        if !KNOWN.contains(&text.as_str()) && text != "crate" {
             errors.at(name.span(), unknown_option(&text));
             skip_to_comma(input);
             return Ok(());
@@ -152,6 +154,7 @@ impl Options {
         match text.as_str() {
             "ttl" => self.ttl = ttl(&value, errors).map(|d| (d, value.span())),
             "capacity" => self.capacity = capacity(&value, errors).map(|c| (c, value.span())),
+            "crate" => self.krate = crate_path(value, errors),
             _ => {
                 self.key = key(value, errors).map(|expr| Key {
                     expr,
@@ -214,6 +217,7 @@ fn example(option: &str) -> &'static str {
     match option {
         "ttl" => "write `ttl = \"1s\"`",
         "capacity" => "write `capacity = 1000`",
+        "crate" => "write `crate = path::to::memokit`",
         _ => "write `key = <expression over the arguments>`",
     }
 }
@@ -352,6 +356,31 @@ fn capacity(value: &Expr, errors: &Errors) -> Option<Capacity> {
     };
     errors.spanned(value, message);
     None
+}
+
+/// `crate = facade::memokit`, or the same path as a string, as serde takes it.
+fn crate_path(value: Expr, errors: &Errors) -> Option<syn::Path> {
+    match value {
+        Expr::Path(path) if path.qself.is_none() && path.attrs.is_empty() => Some(path.path),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => {
+            match s.parse::<syn::Path>() {
+                Ok(path) => Some(path),
+                Err(_) => {
+                    errors.spanned(&s, "`crate` takes the path of the memokit crate, like `crate = facade::memokit`");
+                    None
+                }
+            }
+        }
+        other => {
+            errors.spanned(
+                other,
+                "`crate` takes the path of the memokit crate, like `crate = facade::memokit`",
+            );
+            None
+        }
+    }
 }
 
 fn key(value: Expr, errors: &Errors) -> Option<Expr> {

@@ -64,6 +64,7 @@ use crate::attr::{Capacity, Options, Ttl};
 use crate::errors::Errors;
 use crate::fallback;
 use crate::func::{Arg, Func};
+use crate::krate;
 use crate::validate;
 
 pub fn cached(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -74,14 +75,15 @@ pub fn cached(args: TokenStream, item: TokenStream) -> TokenStream {
         return quote!(#errors #item);
     };
     let expandable = validate::check(&options, &func, &errors);
-    let expansion = Expansion::new(&options, &func);
+    let krate = krate::path(options.krate.as_ref());
+    let expansion = Expansion::new(&options, &func, krate);
     // Rejected options are left out and the rest expanded, so later type
     // errors are reported too; a function that cannot be cached is emitted
     // as written. Either way `f` and `f_memokit` exist for their callers.
     let code = if expandable {
         expansion.emit()
     } else {
-        fallback::emit(&func, &expansion.ret)
+        fallback::emit(&func, &expansion.krate, &expansion.ret)
     };
     let errors = errors.into_compile_errors();
     quote!(#errors #code)
@@ -91,6 +93,8 @@ struct Expansion<'a> {
     options: &'a Options,
     func: &'a Func,
     ret: Type,
+    /// The path generated code names memokit by.
+    krate: TokenStream,
     /// Numbers this expansion among all of this compilation's, so that
     /// the function and its companion, and nothing else, name one cache.
     serial: u64,
@@ -110,7 +114,7 @@ fn mixed(name: &str) -> Ident {
 }
 
 impl<'a> Expansion<'a> {
-    fn new(options: &'a Options, func: &'a Func) -> Self {
+    fn new(options: &'a Options, func: &'a Func, krate: TokenStream) -> Self {
         let ret = match &func.sig.output {
             ReturnType::Default => syn::parse_quote!(()),
             ReturnType::Type(_, ty) => (**ty).clone(),
@@ -119,6 +123,7 @@ impl<'a> Expansion<'a> {
             options,
             func,
             ret,
+            krate,
             serial: next_serial(),
         }
     }
@@ -173,8 +178,9 @@ impl<'a> Expansion<'a> {
             None => quote!(::core::option::Option::None),
         };
         let serial = self.serial.to_string();
+        let krate = &self.krate;
         quote! {
-            &::memokit::__private::Config {
+            &#krate::__private::Config {
                 id: ::core::concat!(
                     ::core::module_path!(), "::", #name,
                     " (", ::core::file!(), ":", ::core::line!(), ":", ::core::column!(), ") #",
@@ -194,7 +200,8 @@ impl<'a> Expansion<'a> {
         let cache = mixed("__memokit_cache");
         let config = self.config(checked);
         let ret = &self.ret;
-        let checked_site = checked_value(ret, quote!(&#site));
+        let krate = &self.krate;
+        let checked_site = checked_value(krate, ret, quote!(&#site));
         let instance = self.instance_type();
         // A type parameter that is not `'static` cannot tell instantiations
         // apart; the compiler's error then points at the first parameter.
@@ -214,10 +221,10 @@ impl<'a> Expansion<'a> {
             )
         };
         quote! {
-            static #site: ::memokit::__private::Site = ::memokit::__private::Site::new(#config);
+            static #site: #krate::__private::Site = #krate::__private::Site::new(#config);
             #[allow(unused_imports)]
-            use ::memokit::__private::{PlainKind as _, ResultKind as _};
-            let #values = (&::memokit::__private::Kind::<#ret>::new()).memokit_values();
+            use #krate::__private::{PlainKind as _, ResultKind as _};
+            let #values = (&#krate::__private::Kind::<#ret>::new()).memokit_values();
             let #cache = #resolve;
         }
     }
@@ -243,14 +250,14 @@ impl<'a> Expansion<'a> {
     fn query(&self) -> TokenStream {
         if let Some(key) = &self.options.key {
             let expr = key.expr.to_token_stream();
-            return checked_key(&expr, key.name, self.func.name().span());
+            return checked_key(&self.krate, &expr, key.name, self.func.name().span());
         }
         let after = self.func.sig.paren_token.span.close();
         let parts: Vec<TokenStream> = self
             .func
             .args
             .iter()
-            .map(|arg| query_part(arg, after))
+            .map(|arg| query_part(&self.krate, arg, after))
             .collect();
         match parts.as_slice() {
             [] => quote!(&()),
@@ -277,7 +284,7 @@ impl<'a> Expansion<'a> {
             .options
             .key
             .as_ref()
-            .map(|key| key_binding(&key.expr.to_token_stream()));
+            .map(|key| key_binding(&self.krate, &key.expr.to_token_stream()));
         let query = self.query();
         let rebinds: Vec<TokenStream> = args
             .iter()
@@ -358,6 +365,7 @@ impl<'a> Expansion<'a> {
     /// `<name>_memokit()`: the control API, reachable wherever the function is.
     fn companion_fn(&self) -> TokenStream {
         let func = self.func;
+        let krate = &self.krate;
         let prelude = self.prelude(false);
         let cache = mixed("__memokit_cache");
         let self_name = Ident::new("__memokit_self", Span::call_site());
@@ -367,6 +375,7 @@ impl<'a> Expansion<'a> {
             closure_type,
         } = Companion::new(
             func,
+            &self.krate,
             &self.ret,
             &self_name,
             self.options.key.is_some(),
@@ -375,21 +384,22 @@ impl<'a> Expansion<'a> {
         let body = match &self.options.key {
             Some(key) => {
                 let expr = replace_self(key.expr.to_token_stream(), &self_name);
-                let binding = key_binding(&expr);
-                let query = checked_key(&expr, key.name, func.name().span());
+                let binding = key_binding(krate, &expr);
+                let query = checked_key(krate, &expr, key.name, func.name().span());
                 quote! {{
                     #binding
-                    ::memokit::__private::Lookup::to_key(&#query)
+                    #krate::__private::Lookup::to_key(&#query)
                 }}
             }
             None => {
                 let query = self.query();
-                quote!(::memokit::__private::Lookup::to_key(&#query))
+                quote!(#krate::__private::Lookup::to_key(&#query))
             }
         };
         let control = checked_value(
+            krate,
             &self.ret,
-            quote!(::memokit::__private::CacheRef::new(#cache, move |#pattern: #closure_type| #body)),
+            quote!(#krate::__private::CacheRef::new(#cache, move |#pattern: #closure_type| #body)),
         );
         quote! {
             #header {
@@ -413,6 +423,7 @@ impl Companion {
     /// before they are written into the signature.
     pub fn new(
         func: &Func,
+        krate: &TokenStream,
         ret: &Type,
         self_name: &Ident,
         key_given: bool,
@@ -461,7 +472,7 @@ impl Companion {
             #(#cfgs)*
             #[doc = #doc]
             #[allow(dead_code, unused_variables)]
-            #vis fn #companion #generics() -> ::memokit::CacheRef<#ret, impl #for_lifetimes ::memokit::__private::KeyFn<#args_type>>
+            #vis fn #companion #generics() -> #krate::CacheRef<#ret, impl #for_lifetimes #krate::__private::KeyFn<#args_type>>
             #where_clause
         };
         Companion {
@@ -512,7 +523,7 @@ fn checked_const(
 
 /// `tokens` located at `span`, hygiene kept, so what the compiler reports of
 /// them lands there.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|mut tt| {
@@ -528,6 +539,20 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
+/// The crate's path with every token spanned at `span`, as if written
+/// with `quote_spanned!`: a path that starts elsewhere would widen the span
+/// rustc reports for the call it starts.
+fn spanned_krate(krate: &TokenStream, span: Span) -> TokenStream {
+    krate
+        .clone()
+        .into_iter()
+        .map(|mut tt| {
+            tt.set_span(span);
+            tt
+        })
+        .collect()
+}
+
 /// The name the value of `key = <expr>` is bound to, by reference.
 fn key_name(expr: &TokenStream) -> Ident {
     let (_, last) = span_range(expr);
@@ -537,46 +562,55 @@ fn key_name(expr: &TokenStream) -> Ident {
 /// The value of `key = <expr>`, as the lookup borrows it, checked to be
 /// usable as a key: a type that is not is one error at `key = <expr>`.
 /// `option` is the span of the option's name, `after` one that follows.
-fn checked_key(expr: &TokenStream, option: Span, after: Span) -> TokenStream {
+fn checked_key(krate: &TokenStream, expr: &TokenStream, option: Span, after: Span) -> TokenStream {
     let (_, last) = span_range(expr);
     let key = Ident::new("__memokit_key", last.located_at(option));
-    let query = quote_spanned!(option=> *(&::memokit::__private::KeyProbe(#key)).memokit_query());
-    check_call("KeyExpr", query, option, last, after)
+    let at_option = spanned_krate(krate, option);
+    let query = quote_spanned!(option=> *(&#at_option::__private::KeyProbe(#key)).memokit_query());
+    check_call(krate, "KeyExpr", query, option, last, after)
 }
 
 /// `key = <expr>` evaluated once, by reference, so `key = name` does not
 /// move an argument the body uses.
-fn key_binding(expr: &TokenStream) -> TokenStream {
+fn key_binding(krate: &TokenStream, expr: &TokenStream) -> TokenStream {
     let key = key_name(expr);
     quote! {
         #[allow(unused_imports)]
-        use ::memokit::__private::{BorrowedKey as _, OwnedKey as _};
+        use #krate::__private::{BorrowedKey as _, OwnedKey as _};
         let #key = &(#expr);
     }
 }
 
 /// One argument as the lookup borrows it, checked to be usable as part of a
 /// key: a type that is not is one error at the argument.
-fn query_part(arg: &Arg, after: Span) -> TokenStream {
+fn query_part(krate: &TokenStream, arg: &Arg, after: Span) -> TokenStream {
     let (_, last) = span_range(&arg.ty);
     let name = &arg.name;
     let start = name.span();
     match arg.referent() {
         Some(_) => check_call(
+            krate,
             "KeyBorrow",
             quote_spanned!(start=> *#name),
             start,
             last,
             after,
         ),
-        None => check_call("KeyArg", quote!(#name), start, last, after),
+        None => check_call(krate, "KeyArg", quote!(#name), start, last, after),
     }
 }
 
 /// `::memokit::__private::<check>::query(&<value>)`, spanned as the comment
 /// above says.
-fn check_call(check: &str, value: TokenStream, start: Span, end: Span, after: Span) -> TokenStream {
-    let path = spanned_path(check, start, end);
+fn check_call(
+    krate: &TokenStream,
+    check: &str,
+    value: TokenStream,
+    start: Span,
+    end: Span,
+    after: Span,
+) -> TokenStream {
+    let path = spanned_path(krate, check, start, end);
     let borrow = quote_spanned!(end=> &);
     let mut args = Group::new(Delimiter::Parenthesis, quote!(#borrow #value));
     args.set_span(after);
@@ -586,12 +620,13 @@ fn check_call(check: &str, value: TokenStream, start: Span, end: Span, after: Sp
 /// `value` once the return type `ret` is checked to be cacheable: if it is
 /// not, that is one error at `ret`, and `value`'s type is left unknown so
 /// no code using it reports the same problem again.
-fn checked_value(ret: &Type, value: TokenStream) -> TokenStream {
+fn checked_value(krate: &TokenStream, ret: &Type, value: TokenStream) -> TokenStream {
     let (first, last) = span_range(ret);
-    let kind = quote_spanned!(first=> (&::memokit::__private::Kind::<#ret>::new()));
+    let at_first = spanned_krate(krate, first);
+    let kind = quote_spanned!(first=> (&#at_first::__private::Kind::<#ret>::new()));
     let (stored, error) = (quote_spanned!(last=> 0), quote_spanned!(last=> 1));
-    let cacheable = spanned_path("Cacheable", first, last);
-    let cacheable_error = spanned_path("CacheableError", first, last);
+    let cacheable = spanned_path(krate, "Cacheable", first, last);
+    let cacheable_error = spanned_path(krate, "CacheableError", first, last);
     quote_spanned! {first=>
         #cacheable(
             &#kind.memokit_parts().#stored,
@@ -601,7 +636,7 @@ fn checked_value(ret: &Type, value: TokenStream) -> TokenStream {
 }
 
 /// `::memokit::__private::<check>::pass` or `::query`, from `first` to `last`.
-fn spanned_path(check: &str, first: Span, last: Span) -> TokenStream {
+fn spanned_path(krate: &TokenStream, check: &str, first: Span, last: Span) -> TokenStream {
     let method = if check.starts_with("Cacheable") {
         "pass"
     } else {
@@ -609,7 +644,8 @@ fn spanned_path(check: &str, first: Span, last: Span) -> TokenStream {
     };
     let check = Ident::new(check, first);
     let method = Ident::new(method, last);
-    quote_spanned!(first=> ::memokit::__private::#check::#method)
+    let krate = spanned_krate(krate, first);
+    quote_spanned!(first=> #krate::__private::#check::#method)
 }
 
 /// The spans of the first and last tokens of `tokens`: generated code

@@ -13,7 +13,7 @@ use crate::expand::Companion;
 use crate::func::{Arg, Func};
 
 /// `ret` is the return type, `()` when there is none.
-pub fn emit(func: &Func, ret: &Type) -> TokenStream {
+pub fn emit(func: &Func, krate: &TokenStream, ret: &Type) -> TokenStream {
     let Func {
         outer_attrs,
         inner_attrs,
@@ -27,7 +27,7 @@ pub fn emit(func: &Func, ret: &Type) -> TokenStream {
         pattern.as_ref().map(|pat| quote!(let #pat = #name;))
     });
     let stmts = &block.stmts;
-    let companion = companion(func, ret);
+    let companion = companion(func, krate, ret);
     quote! {
         #(#outer_attrs)*
         #vis #sig {
@@ -39,13 +39,13 @@ pub fn emit(func: &Func, ret: &Type) -> TokenStream {
     }
 }
 
-fn companion(func: &Func, ret: &Type) -> TokenStream {
+fn companion(func: &Func, krate: &TokenStream, ret: &Type) -> TokenStream {
     let self_name = Ident::new("__memokit_self", Span::call_site());
     let Companion {
         header,
         closure_type,
         ..
-    } = Companion::new(func, ret, &self_name, false, |mut types| {
+    } = Companion::new(func, krate, ret, &self_name, false, |mut types| {
         for ty in &mut types {
             Nameable.visit_type_mut(ty);
         }
@@ -56,7 +56,7 @@ fn companion(func: &Func, ret: &Type) -> TokenStream {
     });
     quote! {
         #header {
-            ::memokit::__private::CacheRef::unavailable(|_: #closure_type| ())
+            #krate::__private::CacheRef::unavailable(|_: #closure_type| ())
         }
     }
 }

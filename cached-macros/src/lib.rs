@@ -11,6 +11,7 @@ mod errors;
 mod expand;
 mod fallback;
 mod func;
+mod krate;
 mod validate;
 
 use proc_macro::TokenStream;
@@ -39,6 +40,19 @@ use proc_macro::TokenStream;
 /// assert_eq!(word_count("a b c"), 3);
 /// assert_eq!(word_count("a b c"), 3); // answered from the cache
 /// assert_eq!(word_count_memokit().stats().hits, 1);
+/// ```
+///
+/// # For facade crates
+///
+/// Generated code names memokit by an absolute path: `::memokit`, or the
+/// name a renamed dependency has in the user's `Cargo.toml`
+/// (`mk = { package = "memokit", .. }`). A crate that re-exports memokit
+/// for its dependents has them pass the re-export's path with `crate`:
+///
+/// ```ignore
+/// // facade crate `platform`: `pub use memokit; pub use memokit::cached;`
+/// #[platform::cached(crate = platform::memokit, ttl = "1m")]
+/// fn config(name: &str) -> String { load(name) }
 /// ```
 ///
 /// The `memokit` crate's documentation describes every option and guarantee.
