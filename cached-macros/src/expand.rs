@@ -355,10 +355,9 @@ impl<'a> Expansion<'a> {
     /// the user's braces (so a missing tail expression is reported there,
     /// and `unused_braces` has no extra pair to flag).
     fn body(&self, rebinds: TokenStream) -> Group {
-        let block = &self.func.block;
-        let stmts = &block.stmts;
-        let mut body = Group::new(Delimiter::Brace, quote!(#rebinds #(#stmts)*));
-        body.set_span(block.brace_token.span.join());
+        let stmts = &self.func.body;
+        let mut body = Group::new(Delimiter::Brace, quote!(#rebinds #stmts));
+        body.set_span(self.func.braces);
         body
     }
 

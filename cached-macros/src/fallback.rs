@@ -19,21 +19,20 @@ pub fn emit(func: &Func, krate: &TokenStream, ret: &Type) -> TokenStream {
         inner_attrs,
         vis,
         sig,
-        block,
+        body,
         args,
         ..
     } = func;
     let rebinds = args.iter().filter_map(|Arg { name, pattern, .. }| {
         pattern.as_ref().map(|pat| quote!(let #pat = #name;))
     });
-    let stmts = &block.stmts;
     let companion = companion(func, krate, ret);
     quote! {
         #(#outer_attrs)*
         #vis #sig {
             #(#inner_attrs)*
             #(#rebinds)*
-            #(#stmts)*
+            #body
         }
         #companion
     }
