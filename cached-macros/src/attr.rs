@@ -13,39 +13,94 @@ use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, Token, UnOp};
 use crate::duration;
 use crate::errors::Errors;
 
-pub const KNOWN: &[&str] = &["ttl", "capacity", "key"];
-
-/// Names users bring from other caching crates, and what we call them.
-const ALIASES: &[(&str, &str)] = &[
-    ("max_size", "capacity"),
-    ("size", "capacity"),
-    ("max_capacity", "capacity"),
-    ("cap", "capacity"),
-    ("limit", "capacity"),
-    ("time", "ttl"),
-    ("lifespan", "ttl"),
-    ("expire", "ttl"),
-    ("expires", "ttl"),
-    ("expiry", "ttl"),
-    ("duration", "ttl"),
-    ("timeout", "ttl"),
-    ("convert", "key"),
-    ("keys", "key"),
+/// Every option, one entry each: adding an option is adding an entry here
+/// (with its field on [`Options`] and its value parser); the list in error
+/// messages, the suggestions for unknown names and the duplicate and
+/// conflict checks all read this table.
+const OPTIONS: &[OptionDef] = &[
+    OptionDef {
+        name: "ttl",
+        listed: "`ttl = \"1s\"`",
+        example: "write `ttl = \"1s\"`",
+        aliases: &[
+            "time", "lifespan", "expire", "expires", "expiry", "duration", "timeout",
+        ],
+        conflicts: &[],
+        set: |options, value, _, errors| {
+            options.ttl = ttl(&value, errors).map(|d| (d, value.span()));
+        },
+    },
+    OptionDef {
+        name: "capacity",
+        listed: "`capacity = 1000`",
+        example: "write `capacity = 1000`",
+        aliases: &["max_size", "size", "max_capacity", "cap", "limit"],
+        conflicts: &[],
+        set: |options, value, _, errors| {
+            options.capacity = capacity(&value, errors).map(|c| (c, value.span()));
+        },
+    },
+    OptionDef {
+        name: "key",
+        listed: "`key = <expr>`",
+        example: "write `key = <expression over the arguments>`",
+        aliases: &["convert", "keys"],
+        conflicts: &[],
+        set: |options, value, name, errors| {
+            options.key = Some(
+                key(value, errors)
+                    .map(|expr| Key { expr, name })
+                    .ok_or(Rejected),
+            );
+        },
+    },
+    // For facade crates that re-export memokit; not listed to users.
+    OptionDef {
+        name: "crate",
+        listed: "",
+        example: "write `crate = path::to::memokit`",
+        aliases: &[],
+        conflicts: &[],
+        set: |options, value, _, errors| options.krate = crate_path(value, errors),
+    },
 ];
+
+struct OptionDef {
+    name: &'static str,
+    /// How the list of options in error messages shows it; empty for an
+    /// option that list leaves out.
+    listed: &'static str,
+    /// The hint after a missing or misplaced value.
+    example: &'static str,
+    /// Names users bring from other caching crates for it.
+    aliases: &'static [&'static str],
+    /// Options it cannot be given with.
+    conflicts: &'static [&'static str],
+    /// Reads the value, with the span of the option's name, into the options;
+    /// a rejected value records its error and leaves the option unset.
+    set: fn(&mut Options, Expr, Span, &Errors),
+}
+
+fn option(name: &str) -> Option<&'static OptionDef> {
+    OPTIONS.iter().find(|o| o.name == name)
+}
 
 #[derive(Default)]
 pub struct Options {
     pub ttl: Option<(Ttl, Span)>,
     pub capacity: Option<(Capacity, Span)>,
-    pub key: Option<Key>,
+    /// `Err` when `key` was given but rejected: the function is then not
+    /// checked for a missing key on top of the error already reported.
+    pub key: Option<Result<Key, Rejected>>,
     /// `crate = path::to::memokit`, for a facade that re-exports the attribute.
     pub krate: Option<syn::Path>,
-    /// `key` was given but rejected: the function is not checked for a
-    /// missing key on top of the error already reported.
-    pub key_rejected: bool,
-    /// The options seen so far, accepted or not, to catch duplicates.
-    seen: Vec<String>,
+    /// The options seen so far, accepted or not, to catch duplicates and
+    /// conflicts.
+    seen: Vec<(&'static str, Span)>,
 }
+
+/// An option given with a value that was rejected, its error recorded.
+pub struct Rejected;
 
 /// `ttl = "1s"`, read here, or a constant `Duration` expression, checked
 /// by the compiler.
@@ -81,8 +136,14 @@ impl Options {
         options
     }
 
+    /// The accepted `key`.
+    pub fn key(&self) -> Option<&Key> {
+        self.key.as_ref().and_then(|k| k.as_ref().ok())
+    }
+
+    /// Whether `key` was given, accepted or not.
     pub fn key_given(&self) -> bool {
-        self.key.is_some() || self.key_rejected
+        self.key.is_some()
     }
 
     fn parse_all(&mut self, input: ParseStream, errors: &Errors) {
@@ -123,52 +184,66 @@ impl Options {
             let next: TokenTree = input.parse()?;
             errors.at(
                 next.span(),
-                format!("expected an option, found `{next}`: {KNOWN_LIST}"),
+                format!("expected an option, found `{next}`: {}", known_list()),
             );
             skip_to_comma(input);
             return Ok(());
         }
         let name = input.call(Ident::parse_any)?;
         let text = name.to_string();
-        if !KNOWN.contains(&text.as_str()) && text != "crate" {
+        let Some(def) = option(&text) else {
             errors.at(name.span(), unknown_option(&text));
             skip_to_comma(input);
             return Ok(());
-        }
-        let Some(eq) = parse_eq(&name, input, errors)? else {
+        };
+        let Some(eq) = parse_eq(def, &name, input, errors)? else {
             return Ok(());
         };
         if input.is_empty() || input.peek(Token![,]) {
             errors.at(
                 eq.span,
-                format!("`{text}` needs a value after `=`: {}", example(&text)),
+                format!("`{text}` needs a value after `=`: {}", def.example),
             );
             return Ok(());
         }
         let value = unwrap_groups(input.parse()?);
-        if self.seen.contains(&text) {
-            errors.at(name.span(), format!("`{text}` is given twice; keep one"));
-            return Ok(());
-        }
-        self.seen.push(text.clone());
-        match text.as_str() {
-            "ttl" => self.ttl = ttl(&value, errors).map(|d| (d, value.span())),
-            "capacity" => self.capacity = capacity(&value, errors).map(|c| (c, value.span())),
-            "crate" => self.krate = crate_path(value, errors),
-            _ => {
-                self.key = key(value, errors).map(|expr| Key {
-                    expr,
-                    name: name.span(),
-                });
-                self.key_rejected = self.key.is_none();
-            }
+        if self.saw(def, name.span(), errors) {
+            (def.set)(self, value, name.span(), errors);
         }
         Ok(())
+    }
+
+    /// Records that `def` is given at `span`; `false`, with the error
+    /// recorded, if it was given already or conflicts with one that was.
+    fn saw(&mut self, def: &'static OptionDef, span: Span, errors: &Errors) -> bool {
+        let name = def.name;
+        if self.seen.iter().any(|(seen, _)| *seen == name) {
+            errors.at(span, format!("`{name}` is given twice; keep one"));
+            return false;
+        }
+        self.seen.push((name, span));
+        let conflict = self.seen.iter().find(|(seen, _)| {
+            def.conflicts.contains(seen)
+                || option(seen).is_some_and(|o| o.conflicts.contains(&name))
+        });
+        if let Some((other, _)) = conflict {
+            errors.at(
+                span,
+                format!("`{name}` cannot be given with `{other}`: keep one"),
+            );
+            return false;
+        }
+        true
     }
 }
 
 /// The `=` after a known option's name; anything else is reported once.
-fn parse_eq(name: &Ident, input: ParseStream, errors: &Errors) -> syn::Result<Option<Token![=]>> {
+fn parse_eq(
+    def: &OptionDef,
+    name: &Ident,
+    input: ParseStream,
+    errors: &Errors,
+) -> syn::Result<Option<Token![=]>> {
     if input.peek(Token![=]) {
         return input.parse().map(Some);
     }
@@ -176,20 +251,32 @@ fn parse_eq(name: &Ident, input: ParseStream, errors: &Errors) -> syn::Result<Op
     if input.is_empty() || input.peek(Token![,]) {
         errors.at(
             name.span(),
-            format!("`{text}` needs a value: {}", example(&text)),
+            format!("`{text}` needs a value: {}", def.example),
         );
     } else {
         let next: TokenTree = input.fork().parse()?;
         errors.at(
             next.span(),
-            format!("expected `=` after `{text}`: {}", example(&text)),
+            format!("expected `=` after `{text}`: {}", def.example),
         );
         skip_to_comma(input);
     }
     Ok(None)
 }
 
-const KNOWN_LIST: &str = "the options are `ttl = \"1s\"`, `capacity = 1000` and `key = <expr>`";
+/// "the options are `ttl = "1s"`, `capacity = 1000` and `key = <expr>`".
+fn known_list() -> String {
+    let listed: Vec<&str> = OPTIONS
+        .iter()
+        .map(|o| o.listed)
+        .filter(|l| !l.is_empty())
+        .collect();
+    match listed.split_last() {
+        Some((last, [])) => format!("the option is {last}"),
+        Some((last, rest)) => format!("the options are {} and {last}", rest.join(", ")),
+        None => "there are no options".to_owned(),
+    }
+}
 
 /// The hint for a literal given without an option name.
 fn positional(lit: &Lit) -> String {
@@ -201,7 +288,7 @@ fn positional(lit: &Lit) -> String {
             "options are named: write `capacity = {0}`, or `ttl = \"{0}s\"` for a time to live",
             i.base10_digits()
         ),
-        _ => format!("options are named: {KNOWN_LIST}"),
+        _ => format!("options are named: {}", known_list()),
     }
 }
 
@@ -213,32 +300,23 @@ fn skip_to_comma(input: ParseStream) {
     }
 }
 
-fn example(option: &str) -> &'static str {
-    match option {
-        "ttl" => "write `ttl = \"1s\"`",
-        "capacity" => "write `capacity = 1000`",
-        "crate" => "write `crate = path::to::memokit`",
-        _ => "write `key = <expression over the arguments>`",
-    }
-}
-
 fn unknown_option(name: &str) -> String {
-    let suggestion = ALIASES
-        .iter()
-        .find(|(alias, _)| *alias == name)
-        .map(|(_, known)| *known)
+    let listed = OPTIONS.iter().filter(|o| !o.listed.is_empty());
+    let suggestion = listed
+        .clone()
+        .find(|o| o.aliases.contains(&name))
+        .map(|o| o.name)
         .or_else(|| {
-            KNOWN
-                .iter()
-                .copied()
-                .map(|known| (edit_distance(name, known), known))
+            listed
+                .map(|o| (edit_distance(name, o.name), o.name))
                 .filter(|(d, known)| *d <= known.len() / 2 + 1)
                 .min()
                 .map(|(_, known)| known)
         });
+    let known = known_list();
     match suggestion {
-        Some(s) => format!("unknown option `{name}`: did you mean `{s}`? ({KNOWN_LIST})"),
-        None => format!("unknown option `{name}`: {KNOWN_LIST}"),
+        Some(s) => format!("unknown option `{name}`: did you mean `{s}`? ({known})"),
+        None => format!("unknown option `{name}`: {known}"),
     }
 }
 
@@ -410,5 +488,23 @@ mod tests {
         assert!(unknown_option("capacty").contains("did you mean `capacity`?"));
         assert!(unknown_option("max_size").contains("did you mean `capacity`?"));
         assert!(!unknown_option("frobnicate").contains("did you mean"));
+    }
+
+    #[test]
+    fn lists_the_options_users_pick_from() {
+        assert_eq!(
+            known_list(),
+            "the options are `ttl = \"1s\"`, `capacity = 1000` and `key = <expr>`"
+        );
+    }
+
+    #[test]
+    fn every_option_is_one_entry() {
+        for (i, def) in OPTIONS.iter().enumerate() {
+            assert!(OPTIONS[..i].iter().all(|o| o.name != def.name));
+            for other in def.conflicts.iter().chain(def.aliases) {
+                assert!(option(other).is_some() != def.aliases.contains(other));
+            }
+        }
     }
 }

@@ -248,7 +248,7 @@ impl<'a> Expansion<'a> {
 
     /// The borrowed form of the key, built from the arguments.
     fn query(&self) -> TokenStream {
-        if let Some(key) = &self.options.key {
+        if let Some(key) = self.options.key() {
             let expr = key.expr.to_token_stream();
             return checked_key(&self.krate, &expr, key.name, self.func.name().span());
         }
@@ -282,8 +282,7 @@ impl<'a> Expansion<'a> {
         let hit = mixed("__memokit_hit");
         let key_let = self
             .options
-            .key
-            .as_ref()
+            .key()
             .map(|key| key_binding(&self.krate, &key.expr.to_token_stream()));
         let query = self.query();
         let rebinds: Vec<TokenStream> = args
@@ -377,10 +376,10 @@ impl<'a> Expansion<'a> {
             &self.krate,
             &self.ret,
             &self_name,
-            self.options.key.is_some(),
+            self.options.key().is_some(),
             |types| types,
         );
-        let body = match &self.options.key {
+        let body = match self.options.key() {
             Some(key) => {
                 let expr = replace_self(key.expr.to_token_stream(), &self_name);
                 let binding = key_binding(krate, &expr);

@@ -21,11 +21,11 @@ pub fn check(options: &Options, func: &Func, errors: &Errors) -> bool {
     check_shape(func, errors);
     check_receiver(options, func, errors);
     check_args(options, func, errors);
-    if let Some(key) = &options.key {
+    if let Some(key) = options.key() {
         check_key(&key.expr, func, errors);
     }
     check_return(func, errors);
-    errors.len() == before && !options.key_rejected
+    errors.len() == before && !matches!(options.key, Some(Err(_)))
 }
 
 fn check_shape(func: &Func, errors: &Errors) {
