@@ -65,7 +65,7 @@ use crate::errors::Errors;
 use crate::fallback;
 use crate::func::{Arg, Func};
 use crate::krate;
-use crate::validate;
+use crate::validate::{self, Decision};
 
 pub fn cached(args: TokenStream, item: TokenStream) -> TokenStream {
     let errors = Errors::default();
@@ -74,16 +74,15 @@ pub fn cached(args: TokenStream, item: TokenStream) -> TokenStream {
         let errors = errors.into_compile_errors();
         return quote!(#errors #item);
     };
-    let expandable = validate::check(&options, &func, &errors);
+    let decision = validate::check(&options, &func, &errors);
     let krate = krate::path(options.krate.as_ref());
     let expansion = Expansion::new(&options, &func, krate);
     // Rejected options are left out and the rest expanded, so later type
     // errors are reported too; a function that cannot be cached is emitted
     // as written. Either way `f` and `f_memokit` exist for their callers.
-    let code = if expandable {
-        expansion.emit()
-    } else {
-        fallback::emit(&func, &expansion.krate, &expansion.ret)
+    let code = match decision {
+        Decision::Expand => expansion.emit(),
+        Decision::Fallback => fallback::emit(&func, &expansion.krate, &expansion.ret),
     };
     let errors = errors.into_compile_errors();
     quote!(#errors #code)
