@@ -58,7 +58,7 @@ use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
-use syn::{Lifetime, ReturnType, Type};
+use syn::{Lifetime, Type};
 
 use crate::attr::{Capacity, Options, Ttl};
 use crate::errors::Errors;
@@ -82,7 +82,7 @@ pub fn cached(args: TokenStream, item: TokenStream) -> TokenStream {
     // as written. Either way `f` and `f_memokit` exist for their callers.
     let code = match decision {
         Decision::Expand => expansion.emit(),
-        Decision::Fallback => fallback::emit(&func, &expansion.krate, &expansion.ret),
+        Decision::Fallback => fallback::emit(&func, &expansion.krate),
     };
     let errors = errors.into_compile_errors();
     quote!(#errors #code)
@@ -91,7 +91,6 @@ pub fn cached(args: TokenStream, item: TokenStream) -> TokenStream {
 struct Expansion<'a> {
     options: &'a Options,
     func: &'a Func,
-    ret: Type,
     /// The path generated code names memokit by.
     krate: TokenStream,
     /// Numbers this expansion among all of this compilation's, so that
@@ -114,14 +113,9 @@ fn mixed(name: &str) -> Ident {
 
 impl<'a> Expansion<'a> {
     fn new(options: &'a Options, func: &'a Func, krate: TokenStream) -> Self {
-        let ret = match &func.sig.output {
-            ReturnType::Default => syn::parse_quote!(()),
-            ReturnType::Type(_, ty) => (**ty).clone(),
-        };
         Expansion {
             options,
             func,
-            ret,
             krate,
             serial: next_serial(),
         }
@@ -198,7 +192,7 @@ impl<'a> Expansion<'a> {
         let values = mixed("__memokit_values");
         let cache = mixed("__memokit_cache");
         let config = self.config(checked);
-        let ret = &self.ret;
+        let ret = &self.func.ret;
         let krate = &self.krate;
         let checked_site = checked_value(krate, ret, quote!(&#site));
         let instance = self.instance_type();
@@ -206,11 +200,9 @@ impl<'a> Expansion<'a> {
         // apart; the compiler's error then points at the first parameter.
         let span = self
             .func
-            .sig
-            .generics
-            .type_params()
-            .next()
-            .map_or_else(Span::call_site, |p| p.ident.span());
+            .type_params
+            .first()
+            .map_or_else(Span::call_site, Ident::span);
         // The type name of a closure here spells this function's path with
         // the generic arguments of the function and of its `impl`, `Self`
         // included, also for an associated function without receiver.
@@ -231,13 +223,7 @@ impl<'a> Expansion<'a> {
     /// `fn() -> (T, U,)` of the type parameters, so each instantiation of a
     /// generic function gets its own cache; `()` when there are none.
     fn instance_type(&self) -> TokenStream {
-        let params: Vec<&Ident> = self
-            .func
-            .sig
-            .generics
-            .type_params()
-            .map(|p| &p.ident)
-            .collect();
+        let params = &self.func.type_params;
         if params.is_empty() {
             quote!(())
         } else {
@@ -271,7 +257,6 @@ impl<'a> Expansion<'a> {
             inner_attrs,
             vis,
             sig,
-            args,
             ..
         } = self.func;
         let prelude = self.prelude(true);
@@ -284,12 +269,7 @@ impl<'a> Expansion<'a> {
             .key()
             .map(|key| key_binding(&self.krate, &key.expr.to_token_stream()));
         let query = self.query();
-        let rebinds: Vec<TokenStream> = args
-            .iter()
-            .filter_map(|Arg { name, pattern, .. }| {
-                pattern.as_ref().map(|pat| quote!(let #pat = #name;))
-            })
-            .collect();
+        let rebinds = &self.func.rebinds;
         // A `key` may name what a pattern binds, so patterns are bound
         // before it; without one, the lookup borrows the whole arguments.
         let (early, late) = match key_let {
@@ -318,8 +298,8 @@ impl<'a> Expansion<'a> {
         let values = mixed("__memokit_values");
         let cache = mixed("__memokit_cache");
         let miss = mixed("__memokit_miss");
-        let ret = &self.ret;
-        if self.func.sig.asyncness.is_some() {
+        let ret = &self.func.ret;
+        if self.func.is_async {
             // An async block cannot declare its output type; a first
             // `return` of the declared type fixes it, so `?` infers and a
             // wrong `return` is reported at the user's token.
@@ -373,7 +353,7 @@ impl<'a> Expansion<'a> {
         } = Companion::new(
             func,
             &self.krate,
-            &self.ret,
+            &self.func.ret,
             &self_name,
             self.options.key().is_some(),
             |types| types,
@@ -395,7 +375,7 @@ impl<'a> Expansion<'a> {
         };
         let control = checked_value(
             krate,
-            &self.ret,
+            &self.func.ret,
             quote!(#krate::__private::CacheRef::new(#cache, move |#pattern: #closure_type| #body)),
         );
         quote! {

@@ -10,22 +10,19 @@ use syn::visit_mut::{self, VisitMut};
 use syn::{Lifetime, Type};
 
 use crate::expand::Companion;
-use crate::func::{Arg, Func};
+use crate::func::Func;
 
-/// `ret` is the return type, `()` when there is none.
-pub fn emit(func: &Func, krate: &TokenStream, ret: &Type) -> TokenStream {
+pub fn emit(func: &Func, krate: &TokenStream) -> TokenStream {
     let Func {
         outer_attrs,
         inner_attrs,
         vis,
         sig,
         body,
-        args,
+        rebinds,
+        ret,
         ..
     } = func;
-    let rebinds = args.iter().filter_map(|Arg { name, pattern, .. }| {
-        pattern.as_ref().map(|pat| quote!(let #pat = #name;))
-    });
     let companion = companion(func, krate, ret);
     quote! {
         #(#outer_attrs)*

@@ -1,12 +1,12 @@
 //! The annotated function, as a model the validator and the emitter read.
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
-use quote::format_ident;
+use quote::{format_ident, quote};
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::spanned::Spanned;
 use syn::{
-    Attribute, FnArg, Ident, Item, Pat, PatIdent, Receiver, Signature, TraitItemFn, Type,
-    Visibility,
+    Attribute, FnArg, Ident, Item, Pat, PatIdent, Receiver, ReturnType, Signature, TraitItemFn,
+    Type, Visibility,
 };
 
 use crate::errors::Errors;
@@ -26,6 +26,14 @@ pub struct Func {
     pub braces: Span,
     pub receiver: Option<Receiver>,
     pub args: Vec<Arg>,
+    // What expansion and fallback both need, worked out once:
+    /// The return type, `()` when there is none.
+    pub ret: Type,
+    /// `let <pattern> = <name>;` for each argument written as a pattern.
+    pub rebinds: Vec<TokenStream>,
+    /// The type parameters: each instantiation gets its own cache.
+    pub type_params: Vec<Ident>,
+    pub is_async: bool,
 }
 
 pub struct Arg {
@@ -98,7 +106,27 @@ impl Func {
                 }
             }
         }
+        let ret = match &sig.output {
+            ReturnType::Default => syn::parse_quote!(()),
+            ReturnType::Type(_, ty) => (**ty).clone(),
+        };
+        let rebinds = args
+            .iter()
+            .filter_map(|Arg { name, pattern, .. }| {
+                pattern.as_ref().map(|pat| quote!(let #pat = #name;))
+            })
+            .collect();
+        let type_params = sig
+            .generics
+            .type_params()
+            .map(|p| p.ident.clone())
+            .collect();
+        let is_async = sig.asyncness.is_some();
         Func {
+            ret,
+            rebinds,
+            type_params,
+            is_async,
             outer_attrs,
             repeated,
             inner_attrs: f.inner_attrs,
