@@ -7,10 +7,11 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use syn::visit_mut::{self, VisitMut};
-use syn::{Lifetime, Type};
+use syn::Type;
 
-use crate::expand::Companion;
+use crate::companion::Companion;
 use crate::func::Func;
+use crate::lifetimes::StaticLifetimes;
 
 pub fn emit(func: &Func, krate: &TokenStream) -> TokenStream {
     let Func {
@@ -67,24 +68,5 @@ impl VisitMut for Nameable {
             *ty = syn::parse_quote!(());
         }
         visit_mut::visit_type_mut(self, ty);
-    }
-}
-
-/// A returned borrow has no argument to borrow from in the companion's
-/// signature: `'static` stands in for its elided lifetimes.
-struct StaticLifetimes;
-
-impl VisitMut for StaticLifetimes {
-    fn visit_type_reference_mut(&mut self, r: &mut syn::TypeReference) {
-        if r.lifetime.is_none() {
-            r.lifetime = Some(Lifetime::new("'static", r.and_token.span));
-        }
-        visit_mut::visit_type_reference_mut(self, r);
-    }
-
-    fn visit_lifetime_mut(&mut self, l: &mut Lifetime) {
-        if l.ident == "_" {
-            *l = Lifetime::new("'static", l.span());
-        }
     }
 }

@@ -1,17 +1,23 @@
 //! The `#[cached]` attribute of [memokit](https://docs.rs/memokit).
 //!
 //! Use it through the `memokit` crate, which documents it; this crate is
-//! only the compiler plugin: `attr` parses the options, `func` models the
-//! function, `validate` checks both and collects every error, `expand`
-//! writes the code.
+//! only the compiler plugin: `attr` parses the options (one table of
+//! them), `func` models the function, `validate` checks both and decides,
+//! `expand` writes the code, or `fallback` the function as written; both
+//! write the companion's signature with `companion`. `spans` holds the span
+//! tricks that put compiler errors under the user's tokens, `lifetimes` the
+//! rewriting of the companion's lifetimes, `krate` the path to memokit.
 
 mod attr;
+mod companion;
 mod duration;
 mod errors;
 mod expand;
 mod fallback;
 mod func;
 mod krate;
+mod lifetimes;
+mod spans;
 mod validate;
 
 use proc_macro::TokenStream;
