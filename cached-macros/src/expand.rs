@@ -139,16 +139,16 @@ impl<'a> Expansion<'a> {
             }
             Some((Ttl::Const(expr), _)) => {
                 checked_const(expr, checked, quote!(::core::time::Duration), |value| {
-                    quote! {
-                        ::core::assert!(
+                    vec![
+                        quote!(
                             !#value.is_zero(),
                             "memokit: `ttl` must be longer than zero: to cache forever, leave `ttl` out"
-                        );
-                        ::core::assert!(
+                        ),
+                        quote!(
                             #value.as_nanos() <= ::core::primitive::u64::MAX as ::core::primitive::u128,
                             "memokit: `ttl` is too long a duration: at most 584 years fit"
-                        );
-                    }
+                        ),
+                    ]
                 })
             }
             None => quote!(::core::option::Option::None),
@@ -160,12 +160,10 @@ impl<'a> Expansion<'a> {
             }
             Some((Capacity::Const(expr), _)) => {
                 checked_const(expr, checked, quote!(::core::primitive::usize), |value| {
-                    quote! {
-                        ::core::assert!(
-                            #value != 0,
-                            "memokit: `capacity` must be at least 1: to keep every entry, leave `capacity` out"
-                        );
-                    }
+                    vec![quote!(
+                        #value != 0,
+                        "memokit: `capacity` must be at least 1: to keep every entry, leave `capacity` out"
+                    )]
                 })
             }
             None => quote!(::core::option::Option::None),

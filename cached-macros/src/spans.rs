@@ -17,28 +17,38 @@
 
 use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
-use syn::spanned::Spanned;
 use syn::Type;
 
 use crate::func::Arg;
 
-/// `Some(<expr>)` for a constant option value of type `ty`, evaluated and
-/// checked at compile time: a value of another type is one error at
-/// `expr`, and a value `check` rejects one error there too.
+/// `Some(<expr>)` for a constant option value of type `ty`, evaluated at
+/// compile time: a value of another type is one error at `expr`. With
+/// `checked`, each of `asserts` (the arguments of an `assert!` over the
+/// value) is checked there too, and fails as one error under `expr`: the
+/// `assert!` runs from its first token to its last.
 pub fn checked_const(
     expr: &syn::Expr,
     checked: bool,
     ty: TokenStream,
-    check: impl FnOnce(&Ident) -> TokenStream,
+    asserts: impl FnOnce(&Ident) -> Vec<TokenStream>,
 ) -> TokenStream {
-    let span = expr.span();
-    let value = Ident::new("__MEMOKIT_VALUE", Span::mixed_site());
-    let ty = respan(ty, span);
+    let (first, last) = span_range(expr);
+    let (first, last) = (
+        Span::call_site().located_at(first),
+        Span::call_site().located_at(last),
+    );
+    let value = Ident::new("__MEMOKIT_VALUE", Span::mixed_site().located_at(first));
+    let ty = respan(ty, first);
     let check = checked.then(|| {
-        let check = respan(check(&value), span);
-        quote_spanned!(span=> const _: () = { #check };)
+        let asserts = asserts(&value).into_iter().map(|args| {
+            let path = respan(quote!(::core::assert!), first);
+            let mut args = Group::new(Delimiter::Parenthesis, respan(args, first));
+            args.set_span(last);
+            quote!(#path #args;)
+        });
+        quote_spanned!(first=> const _: () = { #(#asserts)* };)
     });
-    quote_spanned! {span=>
+    quote_spanned! {first=>
         ::core::option::Option::Some({
             const #value: #ty = #expr;
             #check
