@@ -34,7 +34,7 @@ mod values;
 
 pub use cache::{Cache, Miss};
 pub use clock::{starve_clock, Clock, ManualClock, StarvedClock, PRECISE_WINDOW};
-pub use config::Config;
+pub use config::{capacity_value, ttl_value, CapacityValue, Config, TtlValue};
 pub use control::{CacheRef, KeyFn};
 pub use key::{BorrowedKey, KeyArg, KeyBorrow, KeyExpr, KeyProbe, Lookup, OwnedKey};
 pub use registry::{caches, CacheInfo};

@@ -132,24 +132,32 @@ impl<'a> Expansion<'a> {
     /// is reported once.
     fn config(&self, checked: bool) -> TokenStream {
         let name = self.func.name().to_string();
+        let krate = &self.krate;
         let ttl = match &self.options.ttl {
             Some((Ttl::Literal(d), _)) => {
                 let nanos = u64::try_from(d.as_nanos()).expect("checked by duration::parse");
                 quote!(::core::option::Option::Some(::core::time::Duration::from_nanos(#nanos)))
             }
             Some((Ttl::Const(expr), _)) => {
-                checked_const(expr, checked, quote!(::core::time::Duration), |value| {
-                    vec![
-                        quote!(
-                            !#value.is_zero(),
-                            "memokit: `ttl` must be longer than zero: to cache forever, leave `ttl` out"
-                        ),
-                        quote!(
-                            #value.as_nanos() <= ::core::primitive::u64::MAX as ::core::primitive::u128,
-                            "memokit: `ttl` is too long a duration: at most 584 years fit"
-                        ),
-                    ]
-                })
+                let typed = quote!(#krate::__private::ttl_value);
+                checked_const(
+                    expr,
+                    checked,
+                    quote!(::core::time::Duration),
+                    typed,
+                    |value| {
+                        vec![
+                            quote!(
+                                !#value.is_zero(),
+                                "memokit: `ttl` must be longer than zero: to cache forever, leave `ttl` out"
+                            ),
+                            quote!(
+                                #value.as_nanos() <= ::core::primitive::u64::MAX as ::core::primitive::u128,
+                                "memokit: `ttl` is too long a duration: at most 584 years fit"
+                            ),
+                        ]
+                    },
+                )
             }
             None => quote!(::core::option::Option::None),
         };
@@ -159,17 +167,23 @@ impl<'a> Expansion<'a> {
                 quote!(::core::option::Option::Some(#n))
             }
             Some((Capacity::Const(expr), _)) => {
-                checked_const(expr, checked, quote!(::core::primitive::usize), |value| {
-                    vec![quote!(
-                        #value != 0,
-                        "memokit: `capacity` must be at least 1: to keep every entry, leave `capacity` out"
-                    )]
-                })
+                let typed = quote!(#krate::__private::capacity_value);
+                checked_const(
+                    expr,
+                    checked,
+                    quote!(::core::primitive::usize),
+                    typed,
+                    |value| {
+                        vec![quote!(
+                            #value != 0,
+                            "memokit: `capacity` must be at least 1: to keep every entry, leave `capacity` out"
+                        )]
+                    },
+                )
             }
             None => quote!(::core::option::Option::None),
         };
         let serial = self.serial.to_string();
-        let krate = &self.krate;
         quote! {
             &#krate::__private::Config {
                 id: ::core::concat!(

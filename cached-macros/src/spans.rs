@@ -22,7 +22,9 @@ use syn::Type;
 use crate::func::Arg;
 
 /// `Some(<expr>)` for a constant option value of type `ty`, evaluated at
-/// compile time: a value of another type is one error at `expr`. With
+/// compile time: a value of another type is one error at `expr`, the one
+/// `typed`, the path of a function passing a value of type `ty` through,
+/// reports. With
 /// `checked`, each of `asserts` (the arguments of an `assert!` over the
 /// value) is checked there too, and fails as one error under `expr`: the
 /// `assert!` runs from its first token to its last.
@@ -30,6 +32,7 @@ pub fn checked_const(
     expr: &syn::Expr,
     checked: bool,
     ty: TokenStream,
+    typed: TokenStream,
     asserts: impl FnOnce(&Ident) -> Vec<TokenStream>,
 ) -> TokenStream {
     let (first, last) = span_range(expr);
@@ -39,6 +42,12 @@ pub fn checked_const(
     );
     let value = Ident::new("__MEMOKIT_VALUE", Span::mixed_site().located_at(first));
     let ty = respan(ty, first);
+    // `typed(<expr>)`, whose bound on the type of `expr` names what it must
+    // be; when it fails, the call's type is unknown, so the constant's
+    // declared type adds no second error.
+    let typed = respan(typed, first);
+    let mut arg = Group::new(Delimiter::Parenthesis, expr.to_token_stream());
+    arg.set_span(last);
     let check = checked.then(|| {
         let asserts = asserts(&value).into_iter().map(|args| {
             let path = respan(quote!(::core::assert!), first);
@@ -50,7 +59,7 @@ pub fn checked_const(
     });
     quote_spanned! {first=>
         ::core::option::Option::Some({
-            const #value: #ty = #expr;
+            const #value: #ty = #typed #arg;
             #check
             #value
         })
