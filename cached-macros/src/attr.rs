@@ -14,9 +14,11 @@ use crate::duration;
 use crate::errors::Errors;
 
 /// Every option, one entry each: adding an option is adding an entry here
-/// (with its field on [`Options`] and its value parser); the list in error
+/// (with its field on [`Options`] and its value parser, `Set::Value` for
+/// `name = <value>`, `Set::Flag` for a bare `name`); the list in error
 /// messages, the suggestions for unknown names and the duplicate and
-/// conflict checks all read this table.
+/// conflict checks all read this table. What the option means is then
+/// written where it is used: its checks in `validate`, its code in `expand`.
 const OPTIONS: &[OptionDef] = &[
     OptionDef {
         name: "ttl",
@@ -26,9 +28,9 @@ const OPTIONS: &[OptionDef] = &[
             "time", "lifespan", "expire", "expires", "expiry", "duration", "timeout",
         ],
         conflicts: &[],
-        set: |options, value, _, errors| {
+        set: Set::Value(|options, value, _, errors| {
             options.ttl = ttl(&value, errors).map(|d| (d, value.span()));
-        },
+        }),
     },
     OptionDef {
         name: "capacity",
@@ -36,9 +38,9 @@ const OPTIONS: &[OptionDef] = &[
         example: "write `capacity = 1000`",
         aliases: &["max_size", "size", "max_capacity", "cap", "limit"],
         conflicts: &[],
-        set: |options, value, _, errors| {
+        set: Set::Value(|options, value, _, errors| {
             options.capacity = capacity(&value, errors).map(|c| (c, value.span()));
-        },
+        }),
     },
     OptionDef {
         name: "key",
@@ -46,13 +48,13 @@ const OPTIONS: &[OptionDef] = &[
         example: "write `key = <expression over the arguments>`",
         aliases: &["convert", "keys"],
         conflicts: &[],
-        set: |options, value, name, errors| {
+        set: Set::Value(|options, value, name, errors| {
             options.key = Some(
                 key(value, errors)
                     .map(|expr| Key { expr, name })
                     .ok_or(Rejected),
             );
-        },
+        }),
     },
     // For facade crates that re-export memokit; not listed to users.
     OptionDef {
@@ -61,7 +63,9 @@ const OPTIONS: &[OptionDef] = &[
         example: "write `crate = path::to::memokit`",
         aliases: &[],
         conflicts: &[],
-        set: |options, value, _, errors| options.krate = crate_path(value, errors),
+        set: Set::Value(|options, value, _, errors| {
+            options.krate = crate_path(value, errors);
+        }),
     },
 ];
 
@@ -76,9 +80,17 @@ struct OptionDef {
     aliases: &'static [&'static str],
     /// Options it cannot be given with.
     conflicts: &'static [&'static str],
-    /// Reads the value, with the span of the option's name, into the options;
-    /// a rejected value records its error and leaves the option unset.
-    set: fn(&mut Options, Expr, Span, &Errors),
+    /// Reads the option into [`Options`].
+    set: Set,
+}
+
+enum Set {
+    /// `name = <value>`: reads the value, with the span of the option's
+    /// name; a rejected value records its error and leaves the option unset.
+    Value(fn(&mut Options, Expr, Span, &Errors)),
+    /// A bare `name`, given the span of the name.
+    #[allow(dead_code)] // no flag yet; `disk` and `redis` will be
+    Flag(fn(&mut Options, Span)),
 }
 
 fn option(name: &str) -> Option<&'static OptionDef> {
@@ -196,6 +208,19 @@ impl Options {
             skip_to_comma(input);
             return Ok(());
         };
+        let set = match def.set {
+            Set::Value(set) => set,
+            Set::Flag(set) => {
+                if input.peek(Token![=]) {
+                    let eq: Token![=] = input.parse()?;
+                    errors.at(eq.span, format!("`{text}` takes no value: {}", def.example));
+                    skip_to_comma(input);
+                } else if self.saw(def, name.span(), errors) {
+                    set(self, name.span());
+                }
+                return Ok(());
+            }
+        };
         let Some(eq) = parse_eq(def, &name, input, errors)? else {
             return Ok(());
         };
@@ -208,7 +233,7 @@ impl Options {
         }
         let value = unwrap_groups(input.parse()?);
         if self.saw(def, name.span(), errors) {
-            (def.set)(self, value, name.span(), errors);
+            set(self, value, name.span(), errors);
         }
         Ok(())
     }
