@@ -43,17 +43,24 @@ fn dependency_name() -> String {
     name
 }
 
-/// The name a manifest gives the `memokit` package when it renames it.
+/// The name a manifest gives the `memokit` package when it renames it and
+/// does not also depend on it under its own name.
 fn renamed(manifest: &str) -> Option<String> {
     // The dependency a `[...dependencies.<name>]` table declares.
     let mut table: Option<&str> = None;
+    // Whether this is a `[...dependencies]` table.
+    let mut in_deps = false;
+    let mut plain = false;
+    let mut rename = None;
     for line in manifest.lines() {
         let line = line.trim();
         if let Some(header) = line.strip_prefix('[') {
             let header = header.split(']').next().unwrap_or("").trim();
+            in_deps = header.ends_with("dependencies");
             table = header
                 .rsplit_once("dependencies.")
                 .map(|(_, name)| name.trim().trim_matches('"').trim_matches('\''));
+            plain |= table == Some("memokit");
             continue;
         }
         let Some((key, value)) = line.split_once('=') else {
@@ -61,14 +68,21 @@ fn renamed(manifest: &str) -> Option<String> {
         };
         let key = key.trim().trim_matches('"').trim_matches('\'');
         let value: String = value.chars().filter(|c| !c.is_whitespace()).collect();
-        let name = match table {
-            Some(name) if key == "package" && is_memokit(&value) => name,
-            None if value.starts_with('{') && mentions_package(&value) => key,
-            _ => continue,
-        };
-        return Some(name.replace('-', "_"));
+        match table {
+            Some(name) if key == "package" && is_memokit(&value) => {
+                rename.get_or_insert(name);
+            }
+            None if in_deps && value.starts_with('{') && mentions_package(&value) => {
+                rename.get_or_insert(key);
+            }
+            None if in_deps && key == "memokit" => plain = true,
+            _ => {}
+        }
     }
-    None
+    if plain {
+        return None;
+    }
+    rename.map(|name| name.replace('-', "_"))
 }
 
 fn is_memokit(value: &str) -> bool {
@@ -105,5 +119,7 @@ mod tests {
             None
         );
         assert_eq!(renamed("[dependencies.memokit]\nversion = \"0.1\"\n"), None);
+        let both = "[dependencies]\nmemokit = \"0.1\"\n[dev-dependencies]\nmk = { package = \"memokit\" }\n";
+        assert_eq!(renamed(both), None);
     }
 }
