@@ -112,6 +112,15 @@ macro_rules! key_tt {
         }
     };
 }
+macro_rules! key_literal {
+    ($name:ident, $key:literal) => {
+        #[cached(key = $key)]
+        fn $name(a: u64) -> u64 {
+            a + 1
+        }
+    };
+}
+key_literal!(key_literal_fn, 0);
 key_expr!(key_expr_fn, a, a);
 key_expr!(key_expr_sum, a, a % 10);
 key_ident!(key_ident_fn, a, a);
@@ -215,6 +224,8 @@ fn key_through_every_fragment() {
     assert_eq!(key_ident_fn(1, 5), 3);
     assert_eq!(key_tt_fn(1, 2), 3);
     assert_eq!(key_tt_fn(11, 2), 3, "keyed by `a % 10`");
+    assert_eq!(key_literal_fn(1), 2);
+    assert_eq!(key_literal_fn(5), 2, "one key for every call");
     assert_eq!(key_expr_sum(1, 2), 3);
     assert_eq!(key_expr_sum(11, 9), 3);
     assert_eq!(all_fragments(1, 2), 3);

@@ -15,6 +15,18 @@ pub fn square(x: u64) -> u64 {
     x * x
 }
 
+/// The path written by a macro, as a `path` fragment.
+macro_rules! through {
+    ($krate:path, $name:ident) => {
+        /// Permanent.
+        #[cached(crate = $krate)]
+        pub fn $name(x: u64) -> u64 {
+            x + 1
+        }
+    };
+}
+through!(facade::memokit, increment);
+
 /// A method, keyed by `self`, and a `Result`.
 pub struct Store(pub u32);
 
@@ -34,6 +46,8 @@ fn works_through_a_facade() {
     assert_eq!(shout_memokit().stats().hits, 1);
     assert_eq!(square(3), 9);
     assert_eq!(square_memokit().peek(3), Some(9));
+    assert_eq!(increment(1), 2);
+    assert_eq!(increment_memokit().len(), 1);
     assert_eq!(Store(1).get(2), Ok(3));
     assert_eq!(Store::get_memokit().len(), 1);
 }
