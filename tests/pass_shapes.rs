@@ -429,3 +429,18 @@ fn return_shapes() {
     assert_eq!(static_cow(true), "yes");
     assert_eq!(static_str(false), "no");
 }
+
+/// An inner attribute stays at the top of the emitted function.
+#[cached]
+fn with_inner_attribute(x: u64) -> u64 {
+    #![allow(unused_variables)]
+    let unused = 1;
+    x + 1
+}
+
+#[test]
+fn inner_attributes_of_the_body_are_kept() {
+    assert_eq!(with_inner_attribute(1), 2);
+    assert_eq!(with_inner_attribute(1), 2);
+    assert_eq!(with_inner_attribute_memokit().stats().hits, 1);
+}

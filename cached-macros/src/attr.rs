@@ -13,36 +13,119 @@ use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, Token, UnOp};
 use crate::duration;
 use crate::errors::Errors;
 
-pub const KNOWN: &[&str] = &["ttl", "capacity", "key"];
-
-/// Names users bring from other caching crates, and what we call them.
-const ALIASES: &[(&str, &str)] = &[
-    ("max_size", "capacity"),
-    ("size", "capacity"),
-    ("max_capacity", "capacity"),
-    ("cap", "capacity"),
-    ("limit", "capacity"),
-    ("time", "ttl"),
-    ("lifespan", "ttl"),
-    ("expire", "ttl"),
-    ("expires", "ttl"),
-    ("expiry", "ttl"),
-    ("duration", "ttl"),
-    ("timeout", "ttl"),
-    ("convert", "key"),
-    ("keys", "key"),
+/// Every option, one entry each: adding an option is adding an entry here
+/// (with its field on [`Options`] and its value parser, `Set::Value` for
+/// `name = <value>`, `Set::Flag` for a bare `name`); the list in error
+/// messages, the suggestions for unknown names and the duplicate and
+/// conflict checks all read this table. What the option means is then
+/// written where it is used: its checks in `validate`, its code in `expand`.
+const OPTIONS: &[OptionDef] = &[
+    OptionDef {
+        name: "ttl",
+        listed: "`ttl = \"1s\"`",
+        example: "write `ttl = \"1s\"`",
+        aliases: &[
+            "time", "lifespan", "expire", "expires", "expiry", "duration", "timeout",
+        ],
+        conflicts: &[],
+        set: Set::Value(|options, value, _, errors| {
+            options.ttl = ttl(&value, errors).map(|d| (d, value.span()));
+        }),
+    },
+    OptionDef {
+        name: "capacity",
+        listed: "`capacity = 1000`",
+        example: "write `capacity = 1000`",
+        aliases: &["max_size", "size", "max_capacity", "cap", "limit"],
+        conflicts: &[],
+        set: Set::Value(|options, value, _, errors| {
+            options.capacity = capacity(&value, errors).map(|c| (c, value.span()));
+        }),
+    },
+    OptionDef {
+        name: "key",
+        listed: "`key = <expr>`",
+        example: "write `key = <expression over the arguments>`",
+        aliases: &["convert", "keys"],
+        conflicts: &[],
+        set: Set::Value(|options, value, name, errors| {
+            options.key = Some(
+                key(value, errors)
+                    .map(|expr| Key { expr, name })
+                    .ok_or(Rejected),
+            );
+        }),
+    },
+    // For facade crates that re-export memokit; not listed to users.
+    OptionDef {
+        name: "crate",
+        listed: "",
+        example: "write `crate = path::to::memokit`",
+        aliases: &[],
+        conflicts: &[],
+        set: Set::Value(|options, value, _, errors| {
+            options.krate = crate_path(value, errors);
+        }),
+    },
 ];
+
+struct OptionDef {
+    name: &'static str,
+    /// How the list of options in error messages shows it; empty for an
+    /// option that list leaves out.
+    listed: &'static str,
+    /// The hint after a missing or misplaced value.
+    example: &'static str,
+    /// Names users bring from other caching crates for it.
+    aliases: &'static [&'static str],
+    /// Options it cannot be given with.
+    conflicts: &'static [&'static str],
+    /// Reads the option into [`Options`].
+    set: Set,
+}
+
+enum Set {
+    /// `name = <value>`: reads the value, with the span of the option's
+    /// name; a rejected value records its error and leaves the option unset.
+    Value(fn(&mut Options, Expr, Span, &Errors)),
+    /// A bare `name`, given the span of the name.
+    #[allow(dead_code)] // no flag yet; `disk` and `redis` will be
+    Flag(fn(&mut Options, Span)),
+}
+
+fn option(name: &str) -> Option<&'static OptionDef> {
+    OPTIONS.iter().find(|o| o.name == name)
+}
 
 #[derive(Default)]
 pub struct Options {
-    pub ttl: Option<(Duration, Span)>,
-    pub capacity: Option<(u64, Span)>,
-    pub key: Option<Key>,
-    /// `key` was given but rejected: the function is not checked for a
-    /// missing key on top of the error already reported.
-    pub key_rejected: bool,
-    /// The options seen so far, accepted or not, to catch duplicates.
-    seen: Vec<String>,
+    pub ttl: Option<(Ttl, Span)>,
+    pub capacity: Option<(Capacity, Span)>,
+    /// `Err` when `key` was given but rejected: the function is then not
+    /// checked for a missing key on top of the error already reported.
+    pub key: Option<Result<Key, Rejected>>,
+    /// `crate = path::to::memokit`, for a facade that re-exports the attribute.
+    pub krate: Option<syn::Path>,
+    /// The options seen so far, accepted or not, to catch duplicates and
+    /// conflicts.
+    seen: Vec<(&'static str, Span)>,
+}
+
+/// An option given with a value that was rejected, its error recorded.
+pub struct Rejected;
+
+/// `ttl = "1s"`, read here, or a constant `Duration` expression, checked
+/// by the compiler.
+pub enum Ttl {
+    Literal(Duration),
+    Const(Expr),
+}
+
+/// `capacity = 1000`, read here, or a constant `usize` expression, checked
+/// by the compiler.
+pub enum Capacity {
+    Literal(u64),
+    Const(Expr),
 }
 
 /// `key = <expr>`.
@@ -65,8 +148,14 @@ impl Options {
         options
     }
 
+    /// The accepted `key`.
+    pub fn key(&self) -> Option<&Key> {
+        self.key.as_ref().and_then(|k| k.as_ref().ok())
+    }
+
+    /// Whether `key` was given, accepted or not.
     pub fn key_given(&self) -> bool {
-        self.key.is_some() || self.key_rejected
+        self.key.is_some()
     }
 
     fn parse_all(&mut self, input: ParseStream, errors: &Errors) {
@@ -107,51 +196,79 @@ impl Options {
             let next: TokenTree = input.parse()?;
             errors.at(
                 next.span(),
-                format!("expected an option, found `{next}`: {KNOWN_LIST}"),
+                format!("expected an option, found `{next}`: {}", known_list()),
             );
             skip_to_comma(input);
             return Ok(());
         }
         let name = input.call(Ident::parse_any)?;
         let text = name.to_string();
-        if !KNOWN.contains(&text.as_str()) {
+        let Some(def) = option(&text) else {
             errors.at(name.span(), unknown_option(&text));
             skip_to_comma(input);
             return Ok(());
-        }
-        let Some(eq) = parse_eq(&name, input, errors)? else {
+        };
+        let set = match def.set {
+            Set::Value(set) => set,
+            Set::Flag(set) => {
+                if input.peek(Token![=]) {
+                    let eq: Token![=] = input.parse()?;
+                    errors.at(eq.span, format!("`{text}` takes no value: {}", def.example));
+                    skip_to_comma(input);
+                } else if self.saw(def, name.span(), errors) {
+                    set(self, name.span());
+                }
+                return Ok(());
+            }
+        };
+        let Some(eq) = parse_eq(def, &name, input, errors)? else {
             return Ok(());
         };
         if input.is_empty() || input.peek(Token![,]) {
             errors.at(
                 eq.span,
-                format!("`{text}` needs a value after `=`: {}", example(&text)),
+                format!("`{text}` needs a value after `=`: {}", def.example),
             );
             return Ok(());
         }
-        let value: Expr = input.parse()?;
-        if self.seen.contains(&text) {
-            errors.at(name.span(), format!("`{text}` is given twice; keep one"));
-            return Ok(());
-        }
-        self.seen.push(text.clone());
-        match text.as_str() {
-            "ttl" => self.ttl = ttl(&value, errors).map(|d| (d, value.span())),
-            "capacity" => self.capacity = capacity(&value, errors).map(|c| (c, value.span())),
-            _ => {
-                self.key = key(value, errors).map(|expr| Key {
-                    expr,
-                    name: name.span(),
-                });
-                self.key_rejected = self.key.is_none();
-            }
+        let value = unwrap_groups(input.parse()?);
+        if self.saw(def, name.span(), errors) {
+            set(self, value, name.span(), errors);
         }
         Ok(())
+    }
+
+    /// Records that `def` is given at `span`; `false`, with the error
+    /// recorded, if it was given already or conflicts with one that was.
+    fn saw(&mut self, def: &'static OptionDef, span: Span, errors: &Errors) -> bool {
+        let name = def.name;
+        if self.seen.iter().any(|(seen, _)| *seen == name) {
+            errors.at(span, format!("`{name}` is given twice; keep one"));
+            return false;
+        }
+        self.seen.push((name, span));
+        let conflict = self.seen.iter().find(|(seen, _)| {
+            def.conflicts.contains(seen)
+                || option(seen).is_some_and(|o| o.conflicts.contains(&name))
+        });
+        if let Some((other, _)) = conflict {
+            errors.at(
+                span,
+                format!("`{name}` cannot be given with `{other}`: keep one"),
+            );
+            return false;
+        }
+        true
     }
 }
 
 /// The `=` after a known option's name; anything else is reported once.
-fn parse_eq(name: &Ident, input: ParseStream, errors: &Errors) -> syn::Result<Option<Token![=]>> {
+fn parse_eq(
+    def: &OptionDef,
+    name: &Ident,
+    input: ParseStream,
+    errors: &Errors,
+) -> syn::Result<Option<Token![=]>> {
     if input.peek(Token![=]) {
         return input.parse().map(Some);
     }
@@ -159,20 +276,32 @@ fn parse_eq(name: &Ident, input: ParseStream, errors: &Errors) -> syn::Result<Op
     if input.is_empty() || input.peek(Token![,]) {
         errors.at(
             name.span(),
-            format!("`{text}` needs a value: {}", example(&text)),
+            format!("`{text}` needs a value: {}", def.example),
         );
     } else {
         let next: TokenTree = input.fork().parse()?;
         errors.at(
             next.span(),
-            format!("expected `=` after `{text}`: {}", example(&text)),
+            format!("expected `=` after `{text}`: {}", def.example),
         );
         skip_to_comma(input);
     }
     Ok(None)
 }
 
-const KNOWN_LIST: &str = "the options are `ttl = \"1s\"`, `capacity = 1000` and `key = <expr>`";
+/// "the options are `ttl = "1s"`, `capacity = 1000` and `key = <expr>`".
+fn known_list() -> String {
+    let listed: Vec<&str> = OPTIONS
+        .iter()
+        .map(|o| o.listed)
+        .filter(|l| !l.is_empty())
+        .collect();
+    match listed.split_last() {
+        Some((last, [])) => format!("the option is {last}"),
+        Some((last, rest)) => format!("the options are {} and {last}", rest.join(", ")),
+        None => "there are no options".to_owned(),
+    }
+}
 
 /// The hint for a literal given without an option name.
 fn positional(lit: &Lit) -> String {
@@ -184,7 +313,7 @@ fn positional(lit: &Lit) -> String {
             "options are named: write `capacity = {0}`, or `ttl = \"{0}s\"` for a time to live",
             i.base10_digits()
         ),
-        _ => format!("options are named: {KNOWN_LIST}"),
+        _ => format!("options are named: {}", known_list()),
     }
 }
 
@@ -196,31 +325,23 @@ fn skip_to_comma(input: ParseStream) {
     }
 }
 
-fn example(option: &str) -> &'static str {
-    match option {
-        "ttl" => "write `ttl = \"1s\"`",
-        "capacity" => "write `capacity = 1000`",
-        _ => "write `key = <expression over the arguments>`",
-    }
-}
-
 fn unknown_option(name: &str) -> String {
-    let suggestion = ALIASES
-        .iter()
-        .find(|(alias, _)| *alias == name)
-        .map(|(_, known)| *known)
+    let listed = OPTIONS.iter().filter(|o| !o.listed.is_empty());
+    let suggestion = listed
+        .clone()
+        .find(|o| o.aliases.contains(&name))
+        .map(|o| o.name)
         .or_else(|| {
-            KNOWN
-                .iter()
-                .copied()
-                .map(|known| (edit_distance(name, known), known))
+            listed
+                .map(|o| (edit_distance(name, o.name), o.name))
                 .filter(|(d, known)| *d <= known.len() / 2 + 1)
                 .min()
                 .map(|(_, known)| known)
         });
+    let known = known_list();
     match suggestion {
-        Some(s) => format!("unknown option `{name}`: did you mean `{s}`? ({KNOWN_LIST})"),
-        None => format!("unknown option `{name}`: {KNOWN_LIST}"),
+        Some(s) => format!("unknown option `{name}`: did you mean `{s}`? ({known})"),
+        None => format!("unknown option `{name}`: {known}"),
     }
 }
 
@@ -239,12 +360,21 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-fn ttl(value: &Expr, errors: &Errors) -> Option<Duration> {
+/// A value as written, seen through the invisible groups that a
+/// `macro_rules!` fragment (`$x:expr`, `$x:literal`) arrives in.
+fn unwrap_groups(mut value: Expr) -> Expr {
+    while let Expr::Group(group) = value {
+        value = *group.expr;
+    }
+    value
+}
+
+fn ttl(value: &Expr, errors: &Errors) -> Option<Ttl> {
     match value {
         Expr::Lit(ExprLit {
             lit: Lit::Str(s), ..
         }) => match duration::parse(&s.value()) {
-            Ok(d) => Some(d),
+            Ok(d) => Some(Ttl::Literal(d)),
             Err(message) => {
                 errors.spanned(s, message);
                 None
@@ -285,21 +415,23 @@ fn ttl(value: &Expr, errors: &Errors) -> Option<Duration> {
             );
             None
         }
-        other => {
+        Expr::Lit(other) => {
             errors.spanned(other, "`ttl` takes a string literal with a unit, like `ttl = \"1s\"` or `ttl = \"1h 30m\"`");
             None
         }
+        // A constant `Duration`, checked positive where it is evaluated.
+        other => Some(Ttl::Const(other.clone())),
     }
 }
 
-fn capacity(value: &Expr, errors: &Errors) -> Option<u64> {
+fn capacity(value: &Expr, errors: &Errors) -> Option<Capacity> {
     let message = match value {
         Expr::Lit(ExprLit {
             lit: Lit::Int(i), ..
         }) => match i.base10_parse::<u64>() {
             Ok(0) => "`capacity` must be at least 1: to keep every entry, leave `capacity` out"
                 .to_owned(),
-            Ok(n) if usize::try_from(n).is_ok() => return Some(n),
+            Ok(n) if usize::try_from(n).is_ok() => return Some(Capacity::Literal(n)),
             _ => format!(
                 "`capacity = {}` does not fit in a `usize`: a capacity counts entries, write a smaller number",
                 i.base10_digits()
@@ -321,11 +453,37 @@ fn capacity(value: &Expr, errors: &Errors) -> Option<u64> {
             _ => "`capacity` takes an integer literal, not a string, like `capacity = 1000`"
                 .to_owned(),
         },
-        Expr::Path(_) => "`capacity` takes an integer literal, like `capacity = 1000`: the attribute is read before constants have values".to_owned(),
-        _ => "`capacity` takes an integer literal, like `capacity = 1000`".to_owned(),
+        Expr::Lit(_) => "`capacity` takes an integer literal, like `capacity = 1000`".to_owned(),
+        // A constant `usize`, checked positive where it is evaluated.
+        other => return Some(Capacity::Const(other.clone())),
     };
     errors.spanned(value, message);
     None
+}
+
+/// `crate = facade::memokit`, or the same path as a string, as serde takes it.
+fn crate_path(value: Expr, errors: &Errors) -> Option<syn::Path> {
+    match value {
+        Expr::Path(path) if path.qself.is_none() && path.attrs.is_empty() => Some(path.path),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => {
+            match s.parse::<syn::Path>() {
+                Ok(path) => Some(path),
+                Err(_) => {
+                    errors.spanned(&s, "`crate` takes the path of the memokit crate, like `crate = facade::memokit`");
+                    None
+                }
+            }
+        }
+        other => {
+            errors.spanned(
+                other,
+                "`crate` takes the path of the memokit crate, like `crate = facade::memokit`",
+            );
+            None
+        }
+    }
 }
 
 fn key(value: Expr, errors: &Errors) -> Option<Expr> {
@@ -355,5 +513,23 @@ mod tests {
         assert!(unknown_option("capacty").contains("did you mean `capacity`?"));
         assert!(unknown_option("max_size").contains("did you mean `capacity`?"));
         assert!(!unknown_option("frobnicate").contains("did you mean"));
+    }
+
+    #[test]
+    fn lists_the_options_users_pick_from() {
+        assert_eq!(
+            known_list(),
+            "the options are `ttl = \"1s\"`, `capacity = 1000` and `key = <expr>`"
+        );
+    }
+
+    #[test]
+    fn every_option_is_one_entry() {
+        for (i, def) in OPTIONS.iter().enumerate() {
+            assert!(OPTIONS[..i].iter().all(|o| o.name != def.name));
+            for other in def.conflicts.iter().chain(def.aliases) {
+                assert!(option(other).is_some() != def.aliases.contains(other));
+            }
+        }
     }
 }

@@ -7,45 +7,42 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use syn::visit_mut::{self, VisitMut};
-use syn::{Lifetime, Type};
+use syn::Type;
 
-use crate::expand::Companion;
-use crate::func::{Arg, Func};
+use crate::companion::Companion;
+use crate::func::Func;
+use crate::lifetimes::StaticLifetimes;
 
-/// `ret` is the return type, `()` when there is none.
-pub fn emit(func: &Func, ret: &Type) -> TokenStream {
+pub fn emit(func: &Func, krate: &TokenStream) -> TokenStream {
     let Func {
         outer_attrs,
         inner_attrs,
         vis,
         sig,
-        block,
-        args,
+        body,
+        rebinds,
+        ret,
         ..
     } = func;
-    let rebinds = args.iter().filter_map(|Arg { name, pattern, .. }| {
-        pattern.as_ref().map(|pat| quote!(let #pat = #name;))
-    });
-    let stmts = &block.stmts;
-    let companion = companion(func, ret);
+    let companion = companion(func, krate, ret);
     quote! {
         #(#outer_attrs)*
         #vis #sig {
             #(#inner_attrs)*
             #(#rebinds)*
-            #(#stmts)*
+            #body
         }
         #companion
     }
 }
 
-fn companion(func: &Func, ret: &Type) -> TokenStream {
+fn companion(func: &Func, krate: &TokenStream, ret: &Type) -> TokenStream {
     let self_name = Ident::new("__memokit_self", Span::call_site());
     let Companion {
         header,
         closure_type,
         ..
-    } = Companion::new(func, ret, &self_name, false, |mut types| {
+    } = Companion::new(func, krate, ret, &self_name, false, |mut types| {
         for ty in &mut types {
             Nameable.visit_type_mut(ty);
         }
@@ -56,7 +53,7 @@ fn companion(func: &Func, ret: &Type) -> TokenStream {
     });
     quote! {
         #header {
-            ::memokit::__private::CacheRef::unavailable(|_: #closure_type| ())
+            #krate::__private::CacheRef::unavailable(|_: #closure_type| ())
         }
     }
 }
@@ -71,24 +68,5 @@ impl VisitMut for Nameable {
             *ty = syn::parse_quote!(());
         }
         visit_mut::visit_type_mut(self, ty);
-    }
-}
-
-/// A returned borrow has no argument to borrow from in the companion's
-/// signature: `'static` stands in for its elided lifetimes.
-struct StaticLifetimes;
-
-impl VisitMut for StaticLifetimes {
-    fn visit_type_reference_mut(&mut self, r: &mut syn::TypeReference) {
-        if r.lifetime.is_none() {
-            r.lifetime = Some(Lifetime::new("'static", r.and_token.span));
-        }
-        visit_mut::visit_type_reference_mut(self, r);
-    }
-
-    fn visit_lifetime_mut(&mut self, l: &mut Lifetime) {
-        if l.ident == "_" {
-            *l = Lifetime::new("'static", l.span());
-        }
     }
 }

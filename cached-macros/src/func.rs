@@ -1,11 +1,12 @@
 //! The annotated function, as a model the validator and the emitter read.
 
-use proc_macro2::{Span, TokenStream};
-use quote::format_ident;
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
+use quote::{format_ident, quote};
+use syn::parse::{Parse, ParseStream, Parser};
 use syn::spanned::Spanned;
 use syn::{
-    AttrStyle, Attribute, Block, FnArg, Ident, Item, ItemFn, Pat, PatIdent, Receiver, Signature,
-    TraitItemFn, Type, Visibility,
+    Attribute, FnArg, Ident, Item, Pat, PatIdent, Receiver, ReturnType, Signature, TraitItemFn,
+    Type, Visibility,
 };
 
 use crate::errors::Errors;
@@ -18,9 +19,21 @@ pub struct Func {
     pub vis: Visibility,
     /// The signature as emitted: argument patterns replaced by names.
     pub sig: Signature,
-    pub block: Box<Block>,
+    /// The body's statements as written, never parsed: a syntax error in
+    /// them is reported where it is, and the function still expands.
+    pub body: TokenStream,
+    /// The span of the body's braces.
+    pub braces: Span,
     pub receiver: Option<Receiver>,
     pub args: Vec<Arg>,
+    // What expansion and fallback both need, worked out once:
+    /// The return type, `()` when there is none.
+    pub ret: Type,
+    /// `let <pattern> = <name>;` for each argument written as a pattern.
+    pub rebinds: Vec<TokenStream>,
+    /// The type parameters: each instantiation gets its own cache.
+    pub type_params: Vec<Ident>,
+    pub is_async: bool,
 }
 
 pub struct Arg {
@@ -45,7 +58,7 @@ impl Func {
     /// Reads the item under the attribute. Anything but a function with a
     /// body gets an error under its keyword.
     pub fn parse(item: TokenStream, errors: &Errors) -> Option<Func> {
-        match syn::parse2::<ItemFn>(item.clone()) {
+        match syn::parse2::<MaybeItemFn>(item.clone()) {
             Ok(f) => Some(Func::from_item(f)),
             Err(e) => {
                 errors.push(not_a_function(item).unwrap_or(e));
@@ -54,12 +67,8 @@ impl Func {
         }
     }
 
-    fn from_item(f: ItemFn) -> Func {
-        let (inner_attrs, outer_attrs): (Vec<_>, Vec<_>) = f
-            .attrs
-            .into_iter()
-            .partition(|a| matches!(a.style, AttrStyle::Inner(_)));
-        let (repeated, outer_attrs) = outer_attrs.into_iter().partition(is_cached);
+    fn from_item(f: MaybeItemFn) -> Func {
+        let (repeated, outer_attrs) = f.attrs.into_iter().partition(is_cached);
         let mut sig = f.sig;
         let mut receiver = None;
         let mut args = Vec::new();
@@ -97,13 +106,34 @@ impl Func {
                 }
             }
         }
+        let ret = match &sig.output {
+            ReturnType::Default => syn::parse_quote!(()),
+            ReturnType::Type(_, ty) => (**ty).clone(),
+        };
+        let rebinds = args
+            .iter()
+            .filter_map(|Arg { name, pattern, .. }| {
+                pattern.as_ref().map(|pat| quote!(let #pat = #name;))
+            })
+            .collect();
+        let type_params = sig
+            .generics
+            .type_params()
+            .map(|p| p.ident.clone())
+            .collect();
+        let is_async = sig.asyncness.is_some();
         Func {
+            ret,
+            rebinds,
+            type_params,
+            is_async,
             outer_attrs,
             repeated,
-            inner_attrs,
+            inner_attrs: f.inner_attrs,
             vis: f.vis,
             sig,
-            block: f.block,
+            body: f.body,
+            braces: f.braces,
             receiver,
             args,
         }
@@ -112,6 +142,58 @@ impl Func {
     pub fn name(&self) -> &Ident {
         &self.sig.ident
     }
+}
+
+/// A function whose body is kept as tokens, as tracing's `MaybeItemFn`.
+struct MaybeItemFn {
+    attrs: Vec<Attribute>,
+    vis: Visibility,
+    sig: Signature,
+    inner_attrs: Vec<Attribute>,
+    body: TokenStream,
+    braces: Span,
+}
+
+impl Parse for MaybeItemFn {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis = input.parse()?;
+        let sig = input.parse()?;
+        let body = match input.parse::<TokenTree>()? {
+            TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => g,
+            other => {
+                return Err(syn::Error::new(
+                    other.span(),
+                    "expected the function's body",
+                ))
+            }
+        };
+        if !input.is_empty() {
+            return Err(input.error("unexpected tokens after the function's body"));
+        }
+        let (inner_attrs, stmts) = split_inner_attrs(&body);
+        Ok(MaybeItemFn {
+            attrs,
+            vis,
+            sig,
+            inner_attrs,
+            body: stmts,
+            braces: body.span(),
+        })
+    }
+}
+
+/// The body's leading inner attributes (`#![allow(..)]`), which go to the
+/// top of the emitted function, and the rest of the body.
+fn split_inner_attrs(body: &Group) -> (Vec<Attribute>, TokenStream) {
+    let parser = |input: ParseStream| {
+        let attrs = input.call(Attribute::parse_inner)?;
+        let rest: TokenStream = input.parse()?;
+        Ok((attrs, rest))
+    };
+    parser
+        .parse2(body.stream())
+        .unwrap_or_else(|_| (Vec::new(), body.stream()))
 }
 
 fn is_cached(attr: &Attribute) -> bool {

@@ -1,16 +1,23 @@
 //! The `#[cached]` attribute of [memokit](https://docs.rs/memokit).
 //!
 //! Use it through the `memokit` crate, which documents it; this crate is
-//! only the compiler plugin: `attr` parses the options, `func` models the
-//! function, `validate` checks both and collects every error, `expand`
-//! writes the code.
+//! only the compiler plugin: `attr` parses the options (one table of
+//! them), `func` models the function, `validate` checks both and decides,
+//! `expand` writes the code, or `fallback` the function as written; both
+//! write the companion's signature with `companion`. `spans` holds the span
+//! tricks that put compiler errors under the user's tokens, `lifetimes` the
+//! rewriting of the companion's lifetimes, `krate` the path to memokit.
 
 mod attr;
+mod companion;
 mod duration;
 mod errors;
 mod expand;
 mod fallback;
 mod func;
+mod krate;
+mod lifetimes;
+mod spans;
 mod validate;
 
 use proc_macro::TokenStream;
@@ -20,8 +27,8 @@ use proc_macro::TokenStream;
 /// | option | meaning |
 /// |---|---|
 /// | (none) | permanent: one entry per distinct argument set |
-/// | `ttl = "1s"` | entries expire this long after they are stored (`ms`, `s`, `m`, `h`, `d`, as in `"1h 30m"`) |
-/// | `capacity = 10_000` | at most this many entries; a scan-resistant policy picks what to evict |
+/// | `ttl = "1s"` | entries expire this long after they are stored (`ms`, `s`, `m`, `h`, `d`, as in `"1h 30m"`); or a constant `Duration` |
+/// | `capacity = 10_000` | at most this many entries; a scan-resistant policy picks what to evict; or a constant `usize` expression |
 /// | `key = <expr>` | the key is this expression over the arguments (and `self`) |
 ///
 /// Only `Ok` values of a `Result` are stored; concurrent callers of one key
@@ -39,6 +46,19 @@ use proc_macro::TokenStream;
 /// assert_eq!(word_count("a b c"), 3);
 /// assert_eq!(word_count("a b c"), 3); // answered from the cache
 /// assert_eq!(word_count_memokit().stats().hits, 1);
+/// ```
+///
+/// # For facade crates
+///
+/// Generated code names memokit by an absolute path: `::memokit`, or the
+/// name a renamed dependency has in the user's `Cargo.toml`
+/// (`mk = { package = "memokit", .. }`). A crate that re-exports memokit
+/// for its dependents has them pass the re-export's path with `crate`:
+///
+/// ```ignore
+/// // facade crate `platform`: `pub use memokit; pub use memokit::cached;`
+/// #[platform::cached(crate = platform::memokit, ttl = "1m")]
+/// fn config(name: &str) -> String { load(name) }
 /// ```
 ///
 /// The `memokit` crate's documentation describes every option and guarantee.

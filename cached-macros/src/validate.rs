@@ -10,39 +10,69 @@ use crate::attr::Options;
 use crate::errors::Errors;
 use crate::func::Func;
 
-/// Records every problem of `func` under `options`. Returns whether the
-/// function can still be expanded: rejected options are simply left out,
-/// but a function that cannot be cached as written is emitted unchanged.
-pub fn check(options: &Options, func: &Func, errors: &Errors) -> bool {
+/// What becomes of the function once checked.
+pub enum Decision {
+    /// Cache it; rejected options are simply left out.
+    Expand,
+    /// It cannot be cached as written: emit it unchanged, with a companion
+    /// of the signature it would have.
+    Fallback,
+}
+
+/// Records every problem of `func` under `options`, and decides.
+pub fn check(options: &Options, func: &Func, errors: &Errors) -> Decision {
     for again in &func.repeated {
         errors.spanned(again, "#[cached] is applied twice: remove one");
     }
-    let before = errors.len();
-    check_shape(func, errors);
-    check_receiver(options, func, errors);
-    check_args(options, func, errors);
-    if let Some(key) = &options.key {
-        check_key(&key.expr, func, errors);
+    let mut problems = Problems {
+        errors,
+        found: false,
+    };
+    check_shape(func, &mut problems);
+    check_receiver(options, func, &mut problems);
+    check_args(options, func, &mut problems);
+    if let Some(key) = options.key() {
+        check_key(&key.expr, func, &mut problems);
     }
-    check_return(func, errors);
-    errors.len() == before && !options.key_rejected
+    check_return(func, &mut problems);
+    // A rejected `key` leaves the key unknown: expanding without it would
+    // report the arguments as keys, on top of the key's own error.
+    let key_rejected = matches!(options.key, Some(Err(_)));
+    if !problems.found && !key_rejected {
+        Decision::Expand
+    } else {
+        Decision::Fallback
+    }
 }
 
-fn check_shape(func: &Func, errors: &Errors) {
+/// The problems of the function as written, each recorded as an error.
+struct Problems<'a> {
+    errors: &'a Errors,
+    found: bool,
+}
+
+impl Problems<'_> {
+    fn spanned(&mut self, tokens: impl quote::ToTokens, message: &str) {
+        self.found = true;
+        self.errors.spanned(tokens, message);
+    }
+}
+
+fn check_shape(func: &Func, problems: &mut Problems) {
     let sig = &func.sig;
     if let Some(c) = &sig.constness {
-        errors.spanned(
+        problems.spanned(
             c,
             "#[cached] cannot apply to a `const fn`: its cache lives at run time; remove `const`",
         );
     }
     if let Some(v) = &sig.variadic {
-        errors.spanned(v, "#[cached] cannot key a variadic function");
+        problems.spanned(v, "#[cached] cannot key a variadic function");
     }
     for param in &sig.generics.params {
         match param {
             GenericParam::Lifetime(_) | GenericParam::Type(_) => {}
-            GenericParam::Const(c) => errors.spanned(
+            GenericParam::Const(c) => problems.spanned(
                 &c.ident,
                 "#[cached] does not support const generics: take the value as an argument",
             ),
@@ -50,41 +80,41 @@ fn check_shape(func: &Func, errors: &Errors) {
     }
 }
 
-fn check_receiver(options: &Options, func: &Func, errors: &Errors) {
+fn check_receiver(options: &Options, func: &Func, problems: &mut Problems) {
     let Some(receiver) = &func.receiver else {
         return;
     };
     if receiver.colon_token.is_some() {
-        errors.spanned(
+        problems.spanned(
             receiver,
             "#[cached] methods take `&self`: a typed receiver like `self: Arc<Self>` is not supported; write `&self`",
         );
     } else if receiver.reference.is_none() {
-        errors.spanned(
+        problems.spanned(
             receiver.self_token,
             "#[cached] cannot cache a method taking `self` by value: take `&self` and add `key = ...`",
         );
     } else if receiver.mutability.is_some() {
-        errors.spanned(
+        problems.spanned(
             receiver,
             "#[cached] cannot cache a `&mut self` method: a hit would skip its mutation; take `&self`",
         );
     } else if !options.key_given() {
-        errors.spanned(
+        problems.spanned(
             receiver.self_token,
             "a `&self` method needs `key = ...` saying what identifies a call, e.g. `key = (self.id, page)`",
         );
     }
 }
 
-fn check_args(options: &Options, func: &Func, errors: &Errors) {
+fn check_args(options: &Options, func: &Func, problems: &mut Problems) {
     for arg in &func.args {
         if let Type::Reference(TypeReference {
             mutability: Some(m),
             ..
         }) = &*arg.ty
         {
-            errors.spanned(
+            problems.spanned(
                 m,
                 "#[cached] cannot cache a function taking `&mut`: a hit would skip its mutation; take `&` or a value",
             );
@@ -97,7 +127,7 @@ fn check_args(options: &Options, func: &Func, errors: &Errors) {
         // Even with `key = ...` the argument's type is named in the
         // companion's signature, where `impl Trait` cannot stand.
         if let Some(impl_trait) = finder.impl_trait {
-            errors.spanned(
+            problems.spanned(
                 impl_trait,
                 "#[cached] cannot take an `impl Trait` argument: name its type with a type parameter, `fn f<T: Trait>(x: T)`, or take `&dyn Trait` and add `key = ...`",
             );
@@ -107,12 +137,12 @@ fn check_args(options: &Options, func: &Func, errors: &Errors) {
             continue;
         }
         if let Some(dyn_trait) = finder.dyn_trait {
-            errors.spanned(
+            problems.spanned(
                 dyn_trait,
                 "a `dyn Trait` argument cannot be a cache key: take a concrete type, or add `key = ...`",
             );
         } else if let Some(borrow) = finder.borrow {
-            errors.spanned(
+            problems.spanned(
                 borrow,
                 "this argument holds a borrow, but the cache key outlives the call: take an owned type (`String`, `Vec<T>`), or add `key = ...`",
             );
@@ -133,10 +163,10 @@ const BORROWING_METHODS: &[&str] = &[
     "trim",
 ];
 
-fn check_key(key: &Expr, func: &Func, errors: &Errors) {
+fn check_key(key: &Expr, func: &Func, problems: &mut Problems) {
     if func.receiver.is_none() {
         if let Some(self_token) = find_self(key.to_token_stream()) {
-            errors.spanned(
+            problems.spanned(
                 self_token,
                 "`key` uses `self`, but this function takes no `self`: build the key from its arguments",
             );
@@ -146,7 +176,7 @@ fn check_key(key: &Expr, func: &Func, errors: &Errors) {
     // A borrowed key as a whole is stored as its owned form; a borrow
     // inside a tuple would be stored as a borrow.
     if let Some(borrow) = borrow_in_tuple(key, func, false) {
-        errors.spanned(
+        problems.spanned(
             borrow,
             "the cache key outlives the call, so a part of it cannot be a borrow: make this part owned, e.g. `name.to_owned()`",
         );
@@ -185,12 +215,12 @@ fn borrow_in_tuple<'a>(key: &'a Expr, func: &Func, in_tuple: bool) -> Option<&'a
     }
 }
 
-fn check_return(func: &Func, errors: &Errors) {
+fn check_return(func: &Func, problems: &mut Problems) {
     let ReturnType::Type(_, ty) = &func.sig.output else {
         return;
     };
     if let Type::Never(never) = &**ty {
-        errors.spanned(
+        problems.spanned(
             never,
             "#[cached] cannot cache a function that never returns: remove #[cached]",
         );
@@ -199,12 +229,12 @@ fn check_return(func: &Func, errors: &Errors) {
     let mut finder = Finder::default();
     finder.visit_type(ty);
     if let Some(impl_trait) = finder.impl_trait {
-        errors.spanned(
+        problems.spanned(
             impl_trait,
             "#[cached] cannot store an `impl Trait` return value: name the type, or return `Arc<dyn Trait + Send + Sync>`",
         );
     } else if let Some(borrow) = finder.borrow {
-        errors.spanned(
+        problems.spanned(
             borrow,
             "#[cached] cannot return a borrow: cached values outlive the call; return an owned value (`String`, `Vec<T>`, `Arc<T>`)",
         );

@@ -29,3 +29,61 @@ impl Config {
         }
     }
 }
+
+/// What a constant `capacity = <expr>` must be: a `usize`. Generated code
+/// passes the expression through [`capacity_value`], so another type is
+/// one error at it, in these words. Only `usize` implements it.
+#[diagnostic::on_unimplemented(
+    message = "`capacity` must be a `usize`, not `{Self}`",
+    label = "a constant `capacity` is a number of entries, of type `usize`",
+    note = "declare the constant as `usize`, or convert it: `capacity = MAX as usize`"
+)]
+pub trait CapacityValue: Copy + sealed::Usize {}
+
+#[diagnostic::do_not_recommend]
+impl CapacityValue for usize {}
+
+/// `value`, checked to be a `usize`.
+#[doc(hidden)]
+pub const fn capacity_value<T: CapacityValue>(value: T) -> usize {
+    // A `const fn` cannot call a trait's method, so the value changes type
+    // through a union.
+    union Same<T: Copy> {
+        from: T,
+        to: usize,
+    }
+    // SAFETY: `CapacityValue` is sealed and implemented for `usize` alone,
+    // so `T` is `usize`.
+    unsafe { Same { from: value }.to }
+}
+
+/// What a constant `ttl = <expr>` must be: a [`Duration`]. Only `Duration`
+/// implements it.
+#[diagnostic::on_unimplemented(
+    message = "`ttl` must be a `Duration`, not `{Self}`",
+    label = "a constant `ttl` is a `std::time::Duration`",
+    note = "write `ttl = Duration::from_secs(30)`, or a string: `ttl = \"30s\"`"
+)]
+pub trait TtlValue: Copy + sealed::Duration {}
+
+#[diagnostic::do_not_recommend]
+impl TtlValue for Duration {}
+
+/// `value`, checked to be a [`Duration`].
+#[doc(hidden)]
+pub const fn ttl_value<T: TtlValue>(value: T) -> Duration {
+    union Same<T: Copy> {
+        from: T,
+        to: Duration,
+    }
+    // SAFETY: `TtlValue` is sealed and implemented for `Duration` alone,
+    // so `T` is `Duration`.
+    unsafe { Same { from: value }.to }
+}
+
+mod sealed {
+    pub trait Usize {}
+    impl Usize for usize {}
+    pub trait Duration {}
+    impl Duration for std::time::Duration {}
+}

@@ -1,13 +1,14 @@
 use memokit::cached;
 
-const MAX: usize = 100;
+fn max_sessions() -> usize {
+    100
+}
 
-#[cached(capacity = MAX)]
+#[cached(capacity = max_sessions())]
 fn square(x: u64) -> u64 {
     x * x
 }
 
 fn main() {
     let _ = square(3);
-    let _ = MAX;
 }

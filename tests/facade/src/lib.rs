@@ -1,0 +1,3 @@
+//! Re-exports memokit, for crates that depend on this one alone.
+pub use memokit;
+pub use memokit::cached;

@@ -1,0 +1,12 @@
+use memokit::cached;
+
+const MAX_SESSIONS: u32 = 100;
+
+#[cached(capacity = MAX_SESSIONS)]
+fn square(x: u64) -> u64 {
+    x * x
+}
+
+fn main() {
+    let _ = square(3);
+}
