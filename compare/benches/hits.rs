@@ -30,101 +30,11 @@ const TTL: Duration = Duration::from_secs(3_600);
 /// Misses timed between two clears of the cache.
 const MISS_CHUNK: u64 = 10_000;
 
-/// The function every contestant caches: cheap, and opaque to the optimiser.
-#[inline(never)]
-fn work(x: u64) -> u64 {
-    black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 7
-}
-
-#[inline(never)]
-fn work_str(s: &str) -> u64 {
-    black_box(s.len() as u64) * 3
-}
-
 /// Hot `&str` keys, about as long as a host name.
 static STR_KEYS: LazyLock<Vec<String>> =
     LazyLock::new(|| (0..HOT).map(|i| format!("host-{i:05}.example")).collect());
 
-// ---------------------------------------------------------------- memokit
-
-mod mk {
-    use super::{work, work_str};
-    use memokit::cached;
-
-    #[cached]
-    pub fn no_arg() -> u64 {
-        work(42)
-    }
-
-    #[cached]
-    pub fn keyed(x: u64) -> u64 {
-        work(x)
-    }
-
-    #[cached(ttl = "1h")]
-    pub fn ttl(x: u64) -> u64 {
-        work(x)
-    }
-
-    #[cached(capacity = 10_000)]
-    pub fn bounded(x: u64) -> u64 {
-        work(x)
-    }
-
-    #[cached]
-    pub fn by_str(s: &str) -> u64 {
-        work_str(s)
-    }
-
-    #[cached]
-    pub fn miss(x: u64) -> u64 {
-        work(x)
-    }
-}
-
-// ---------------------------------------------------------- cached 4.1
-
-mod peer {
-    use super::{work, work_str};
-    use cached::proc_macro::{cached, once};
-
-    #[once]
-    pub fn no_arg() -> u64 {
-        work(42)
-    }
-
-    #[cached]
-    pub fn keyed(x: u64) -> u64 {
-        work(x)
-    }
-
-    #[cached(ttl_secs = 3600)]
-    pub fn ttl(x: u64) -> u64 {
-        work(x)
-    }
-
-    #[cached(max_size = 10_000)]
-    pub fn bounded(x: u64) -> u64 {
-        work(x)
-    }
-
-    #[cached]
-    pub fn by_str(s: &str) -> u64 {
-        work_str(s)
-    }
-
-    #[cached]
-    pub fn miss(x: u64) -> u64 {
-        work(x)
-    }
-
-    /// With `cached`'s single-flight: concurrent misses of one key compute
-    /// once (a lock per key bucket, held across the computation).
-    #[cached(sync_writes = "by_key")]
-    pub fn miss_single_flight(x: u64) -> u64 {
-        work(x)
-    }
-}
+use memokit_compare::contestants::{mk, peer, work, work_str};
 
 // ---------------------------------------------- written by hand, moka, quick_cache
 

@@ -1,6 +1,7 @@
 //! Shared helpers for the comparison benchmarks and reports: the real cache
 //! traces, a synthetic workload, and reference LRU and ARC simulations.
 
+pub mod contestants;
 pub mod reference;
 pub mod trace;
 pub mod workload;

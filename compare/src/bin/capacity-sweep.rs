@@ -25,7 +25,7 @@ fn memokit(keys: &[u64], capacity: usize) -> f64 {
         capacity: Some(capacity),
     }));
     let values = (&Kind::<u64>::new()).memokit_values();
-    let cache: Cache<u64, u64> = Cache::new(config, values);
+    let cache: Cache<u64, u64> = Cache::new(config, "sweep".to_owned(), values);
     let mut computed = 0u64;
     for &k in keys {
         if let Err(miss) = cache.lookup(&k, values) {

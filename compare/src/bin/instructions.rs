@@ -10,12 +10,9 @@ use std::collections::HashMap;
 use std::hint::black_box;
 use std::sync::{LazyLock, OnceLock};
 
-const HOT: u64 = 1_024;
+use memokit_compare::contestants::{mk, peer, work, work_str};
 
-#[inline(never)]
-fn work(x: u64) -> u64 {
-    black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 7
-}
+const HOT: u64 = 1_024;
 
 static STR_KEYS: LazyLock<Vec<String>> =
     LazyLock::new(|| (0..HOT).map(|i| format!("host-{i:05}.example")).collect());
@@ -24,72 +21,12 @@ fn str_key(x: u64) -> &'static str {
     &STR_KEYS[(x % HOT) as usize]
 }
 
-mod mk {
-    use super::{str_key, work};
-    use memokit::cached;
-
-    #[cached]
-    pub fn no_arg() -> u64 {
-        work(42)
-    }
-
-    #[cached]
-    pub fn keyed(x: u64) -> u64 {
-        work(x)
-    }
-
-    #[cached(ttl = "1h")]
-    pub fn ttl(x: u64) -> u64 {
-        work(x)
-    }
-
-    #[cached(capacity = 10_000)]
-    pub fn bounded(x: u64) -> u64 {
-        work(x)
-    }
-
-    #[cached]
-    fn by_str(s: &str) -> u64 {
-        work(s.len() as u64)
-    }
-
-    pub fn str_hit(x: u64) -> u64 {
-        by_str(str_key(x))
-    }
+fn mk_str(x: u64) -> u64 {
+    mk::by_str(str_key(x))
 }
 
-mod peer {
-    use super::{str_key, work};
-    use cached::proc_macro::{cached, once};
-
-    #[once]
-    pub fn no_arg() -> u64 {
-        work(42)
-    }
-
-    #[cached]
-    pub fn keyed(x: u64) -> u64 {
-        work(x)
-    }
-
-    #[cached(ttl_secs = 3600)]
-    pub fn ttl(x: u64) -> u64 {
-        work(x)
-    }
-
-    #[cached(max_size = 10_000)]
-    pub fn bounded(x: u64) -> u64 {
-        work(x)
-    }
-
-    #[cached]
-    fn by_str(s: &str) -> u64 {
-        work(s.len() as u64)
-    }
-
-    pub fn str_hit(x: u64) -> u64 {
-        by_str(str_key(x))
-    }
+fn peer_str(x: u64) -> u64 {
+    peer::by_str(str_key(x))
 }
 
 fn once_lock(_: u64) -> u64 {
@@ -109,7 +46,7 @@ fn baseline(x: u64) -> u64 {
 }
 
 fn str_baseline(x: u64) -> u64 {
-    work(str_key(x).len() as u64)
+    work_str(str_key(x))
 }
 
 fn subject(name: &str) -> Option<fn(u64) -> u64> {
@@ -120,12 +57,12 @@ fn subject(name: &str) -> Option<fn(u64) -> u64> {
         "memokit-no-arg" => |_| mk::no_arg(),
         "memokit-ttl" => mk::ttl,
         "memokit-bounded" => mk::bounded,
-        "memokit-str" => mk::str_hit,
+        "memokit-str" => mk_str,
         "cached-keyed" => peer::keyed,
         "cached-no-arg" => |_| peer::no_arg(),
         "cached-ttl" => peer::ttl,
         "cached-bounded" => peer::bounded,
-        "cached-str" => peer::str_hit,
+        "cached-str" => peer_str,
         "oncelock" => once_lock,
         "immutable-map" => immutable_map,
         _ => return None,
