@@ -60,7 +60,7 @@ pub(crate) fn current_owner() -> Owner {
 
 /// One computation in progress, shared with its waiters. A leader that
 /// nobody waits for never allocates one: the first waiter does, under the
-/// shard's lock (see `storage::InFlight`).
+/// shard's lock (see `shard::storage::InFlight`).
 pub(crate) struct Flight<V> {
     owner: Owner,
     /// Set by [`Flight::finish`] before it publishes the outcome: a waiter

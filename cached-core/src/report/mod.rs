@@ -25,7 +25,7 @@ pub use verdict::{HitCostSource, Mode, Verdict};
 ///   statistics, exact at the moment each cache is read.
 /// - *Compute time* is timed around a miss's call of the function (every
 ///   miss at first, then a random sample, scaled: see
-///   [`Stats::compute_time`]). Reading the clock costs time too (a few
+///   [`Stats::compute_time`](crate::Stats::compute_time)). Reading the clock costs time too (a few
 ///   ns); the report times that overhead once per report and takes it
 ///   off. The mean feeds the time saved; the median, which one preempted
 ///   call cannot move, feeds the verdict.
