@@ -399,3 +399,40 @@ fn a_drop_that_panics_when_the_leader_evicts_still_wakes_its_waiters() {
         .contains("drop fails"));
     assert_eq!(waiter, Ok(2));
 }
+
+/// A value whose `Clone` calls its own function with keys never asked for:
+/// on a hit the clone runs under a shared read, where storing would wait for
+/// this thread, so those nested misses are computed and not stored.
+#[derive(Debug, PartialEq)]
+struct Curious(u32);
+
+impl Clone for Curious {
+    fn clone(&self) -> Self {
+        if self.0 < 1_000 {
+            assert_eq!(curious(self.0 + 1_000), Curious(self.0 + 1_000));
+        }
+        Curious(self.0)
+    }
+}
+
+#[cached]
+fn curious(k: u32) -> Curious {
+    Curious(k)
+}
+
+#[test]
+fn a_clone_may_miss_in_its_own_cache_on_a_hit() {
+    let outcome = within_watchdog(|| {
+        // The miss of 1 clones with no lock held: its nested miss of 1001
+        // is stored.
+        assert_eq!(curious(1), Curious(1));
+        assert!(curious_memokit().contains(1_001));
+        curious_memokit().invalidate(1_001);
+        // The hit of 1 clones under a read: 1001 is computed, not stored.
+        assert_eq!(curious(1), Curious(1));
+        assert!(!curious_memokit().contains(1_001));
+        curious_memokit().stats()
+    })
+    .expect("no panic");
+    assert_eq!((outcome.hits, outcome.misses), (1, 3));
+}

@@ -87,6 +87,10 @@ macro_rules! lead_then_compute {
     };
 }
 
+/// The ticket of a leader without a flight, which stores nothing (see
+/// [`Cache::lead`]); real tickets count up from zero.
+const UNCACHED: Ticket = Ticket::MAX;
+
 const SHARD_SHIFT: u32 = 32;
 /// Bounded caches below this size use one shard, so eviction order is exact.
 const ONE_SHARD_BELOW: usize = 4096;
@@ -318,8 +322,15 @@ where
 
     /// Joins the computation of this key in flight (`Err` with its value),
     /// or makes the caller the one that computes it.
+    ///
+    /// A miss from inside a read of this very cache (a value's `Clone` on a
+    /// hit, a key's `Eq`) computes without a flight and stores nothing: a
+    /// store would wait for this thread.
     #[inline(never)]
     fn lead<P: ValuePolicy<V>>(&self, hash: u64, key: K) -> Result<Leader<'_, K, V>, V> {
+        if self.is_inside() {
+            return Ok(self.leader(hash, key, UNCACHED));
+        }
         let mut read_first = false;
         let ticket = loop {
             match self.begin::<P>(hash, &key, false, read_first) {
@@ -570,6 +581,13 @@ where
     #[inline(never)]
     fn complete<P: ValuePolicy<V>>(&mut self, value: &V) {
         let cache = self.cache;
+        if self.ticket == UNCACHED {
+            self.key = None;
+            cache
+                .counters
+                .miss(self.started.as_ref().map(Stopwatch::ticks));
+            return;
+        }
         // Copies are made with no lock held (`Clone` may use the cache) and
         // before the key is taken: if `Clone` panics, `drop` ends the flight
         // and wakes its waiters.
@@ -634,6 +652,9 @@ where
         cache
             .counters
             .miss(self.started.as_ref().map(Stopwatch::ticks));
+        if self.ticket == UNCACHED {
+            return;
+        }
         let (ended, garbage) = {
             let mut shard = cache.write_shard(self.hash);
             let ended = shard.end_flight(self.hash, self.ticket);

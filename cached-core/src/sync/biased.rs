@@ -281,11 +281,11 @@ impl<T> BiasedLock<T> {
     #[inline(never)]
     pub(crate) fn reentered(&self) -> ! {
         panic!(
-            "memokit: `{}` was called, or its cache changed, from a key's `Eq` or a \
-             value's `Clone` or `Drop` while that cache was being read or changed on \
-             the same thread; this would deadlock. Code run by `Eq` and `Clone` may \
-             read the cache (hits, `peek`, `len`) but not change it (a miss, \
-             `insert`, `invalidate`, `clear`)",
+            "memokit: `{}` would deadlock: a key's `Eq` or a value's `Clone` changed its \
+             cache (`insert`, `invalidate`, `clear`) while this thread was reading it, or \
+             used it while this thread was changing it. A value's `Clone` may call the \
+             function and read its cache (`peek`, `len`) but not change it; a key's `Eq` \
+             should not use it",
             self.name
         )
     }
