@@ -436,3 +436,47 @@ fn a_clone_may_miss_in_its_own_cache_on_a_hit() {
     .expect("no panic");
     assert_eq!((outcome.hits, outcome.misses), (1, 3));
 }
+
+/// The same `Clone` that reads its cache, in expiring and bounded caches,
+/// whose reads sweep or evict.
+#[derive(Debug, PartialEq)]
+struct Counted(u32);
+
+impl Clone for Counted {
+    fn clone(&self) -> Self {
+        let _ = expiring_counted_memokit().len();
+        let _ = bounded_counted_memokit().len();
+        Counted(self.0)
+    }
+}
+
+#[cached(ttl = "1h")]
+fn expiring_counted(k: u32) -> Counted {
+    Counted(k)
+}
+
+#[cached(capacity = 4)]
+fn bounded_counted(k: u32) -> Counted {
+    Counted(k)
+}
+
+#[test]
+fn a_clone_may_read_expiring_and_bounded_caches() {
+    let clock = memokit::ManualClock::new();
+    expiring_counted_memokit().set_clock(clock.clone());
+    let outcome = within_watchdog(move || {
+        for round in 0..3u32 {
+            for k in 0..20 {
+                assert_eq!(expiring_counted(k), Counted(k));
+                assert_eq!(bounded_counted(k % 8), Counted(k % 8));
+            }
+            clock.advance(Duration::from_secs(1800 * u64::from(round)));
+        }
+        (
+            expiring_counted_memokit().len(),
+            bounded_counted_memokit().len(),
+        )
+    });
+    let (expiring, bounded) = outcome.expect("no panic");
+    assert!(expiring <= 20 && bounded <= 4, "{expiring} {bounded}");
+}
