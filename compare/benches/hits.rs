@@ -149,11 +149,19 @@ fn configure(group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>) {
         .sample_size(40);
 }
 
-/// Benchmarks `f` over the hot keys, after one call per key has filled the cache.
+/// The name of the variant called through an opaque function pointer, as
+/// a program calls a function it cannot inline: nothing of the call can be
+/// hoisted out of the benchmark's loop.
+fn via_pointer(name: &str) -> String {
+    format!("{name} (fn pointer)")
+}
+
+/// Benchmarks `f` over the hot keys, after one call per key has filled the
+/// cache: inlined into the loop, and through an opaque function pointer.
 fn keyed_case(
     group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>,
     name: &str,
-    f: impl Fn(u64) -> u64,
+    f: fn(u64) -> u64,
 ) {
     for k in 0..HOT {
         f(k);
@@ -165,12 +173,19 @@ fn keyed_case(
             f(black_box(k))
         })
     });
+    let opaque = black_box(f);
+    group.bench_function(via_pointer(name), |b| {
+        b.iter(|| {
+            k = if k + 1 == HOT { 0 } else { k + 1 };
+            opaque(black_box(k))
+        })
+    });
 }
 
 fn str_case(
     group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>,
     name: &str,
-    f: impl Fn(&str) -> u64,
+    f: fn(&str) -> u64,
 ) {
     let keys = &*STR_KEYS;
     for k in keys {
@@ -181,6 +196,13 @@ fn str_case(
         b.iter(|| {
             i = if i + 1 == keys.len() { 0 } else { i + 1 };
             f(black_box(keys[i].as_str()))
+        })
+    });
+    let opaque = black_box(f);
+    group.bench_function(via_pointer(name), |b| {
+        b.iter(|| {
+            i = if i + 1 == keys.len() { 0 } else { i + 1 };
+            opaque(black_box(keys[i].as_str()))
         })
     });
 }
@@ -200,6 +222,8 @@ fn no_arg(c: &mut Criterion) {
     for (name, f) in cases {
         f();
         group.bench_function(name, |b| b.iter(f));
+        let opaque = black_box(f);
+        group.bench_function(via_pointer(name), |b| b.iter(opaque));
     }
     group.finish();
 }
