@@ -480,3 +480,41 @@ fn a_clone_may_read_expiring_and_bounded_caches() {
     let (expiring, bounded) = outcome.expect("no panic");
     assert!(expiring <= 20 && bounded <= 4, "{expiring} {bounded}");
 }
+
+/// A key whose `Clone` reads its own cache: the key is cloned only with no
+/// lock held (a flight takes the caller's copy, and gives it back to be
+/// stored), so misses and hits work.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct SelfAware(u32);
+
+static KEY_CLONES: AtomicUsize = AtomicUsize::new(0);
+
+impl Clone for SelfAware {
+    fn clone(&self) -> Self {
+        KEY_CLONES.fetch_add(1, Ordering::Relaxed);
+        let _ = self_aware_memokit().len();
+        SelfAware(self.0)
+    }
+}
+
+#[cached(capacity = 8)]
+fn self_aware(k: SelfAware) -> u32 {
+    k.0
+}
+
+#[test]
+fn a_key_clone_may_read_its_own_cache() {
+    let outcome = within_watchdog(|| {
+        for round in 0..3 {
+            for k in 0..16 {
+                assert_eq!(self_aware(SelfAware(k)), k, "round {round}");
+            }
+        }
+        (self_aware_memokit().len(), self_aware_memokit().stats().misses)
+    });
+    let (len, misses) = outcome.expect("no panic");
+    assert_eq!(len, 8);
+    // One clone per miss (the owned key, made from the borrowed argument),
+    // none under a lock.
+    assert_eq!(KEY_CLONES.load(Ordering::Relaxed) as u64, misses);
+}

@@ -329,11 +329,15 @@ where
     #[inline(never)]
     fn lead<P: ValuePolicy<V>>(&self, hash: u64, key: K) -> Result<Leader<'_, K, V>, V> {
         if self.is_inside() {
-            return Ok(self.leader(hash, key, UNCACHED));
+            return Ok(self.leader(hash, 0, UNCACHED));
         }
+        // Taken before locking, and the key then moves into the flight: no
+        // `Hash` or `Clone` of it runs under the lock.
+        let policy_hash = self.policy_hash(&key);
+        let mut key = Some(key);
         let mut read_first = false;
         let ticket = loop {
-            match self.begin::<P>(hash, &key, false, read_first) {
+            match self.begin::<P>(hash, &mut key, false, read_first) {
                 Begin::Hit(v) => return Err(v),
                 Begin::Stored => read_first = true,
                 Begin::Flight(FlightRole::Wait(flight)) => {
@@ -348,32 +352,36 @@ where
                 Begin::Flight(FlightRole::Lead(ticket, _)) => break ticket,
             }
         };
-        Ok(self.leader(hash, key, ticket))
+        Ok(self.leader(hash, policy_hash, ticket))
     }
 
     /// The caller that computes `key`, its clock started if this miss is
     /// one of those timed (see `Stats::compute_time`).
-    fn leader(&self, hash: u64, key: K, ticket: Ticket) -> Leader<'_, K, V> {
+    fn leader(&self, hash: u64, policy_hash: u32, ticket: Ticket) -> Leader<'_, K, V> {
         Leader {
             cache: self,
             hash,
-            key: Some(key),
+            policy_hash,
+            done: false,
             ticket,
             started: self.counters.should_time().then(Stopwatch::start),
         }
     }
 
     /// Looks again, under a shared read if `read_first`, then under the
-    /// shard's write lock, then joins or starts the key's flight; `eager` as
-    /// in [`Shard::begin_flight`]. Values are cloned only under a shared
-    /// read, never the write lock.
+    /// shard's write lock, then joins or starts the key's flight, which then
+    /// takes the key; `eager` as in [`Shard::begin_flight`]. Values are
+    /// cloned only under a shared read, never the write lock.
     fn begin<P: ValuePolicy<V>>(
         &self,
         hash: u64,
-        key: &K,
+        slot: &mut Option<K>,
         eager: bool,
         read_first: bool,
     ) -> Begin<V> {
+        let key = slot
+            .as_ref()
+            .expect("the key is kept until a flight takes it");
         // With a zero-sized key, the lock-free single-entry read gave up:
         // nothing published, the thread's first read (this claims its
         // reader slot), or a read nested in another. A shared read finds a
@@ -396,7 +404,7 @@ where
             shard.remove(hash, |k| k == key);
             self.counters.expired(1);
         }
-        Begin::Flight(shard.begin_flight(hash, key, eager))
+        Begin::Flight(shard.begin_flight(hash, slot, eager))
     }
 
     /// The key's hash for the eviction policy of a bounded cache (0 when
@@ -567,7 +575,10 @@ where
 {
     cache: &'a Cache<K, V>,
     hash: u64,
-    key: Option<K>,
+    /// [`Cache::policy_hash`] of the key, which the flight holds.
+    policy_hash: u32,
+    /// `complete` ran: nothing left for `drop` to do.
+    done: bool,
     ticket: Ticket,
     /// `None`: this computation is not timed.
     started: Option<Stopwatch>,
@@ -582,37 +593,37 @@ where
     fn complete<P: ValuePolicy<V>>(&mut self, value: &V) {
         let cache = self.cache;
         if self.ticket == UNCACHED {
-            self.key = None;
+            self.done = true;
             cache
                 .counters
                 .miss(self.started.as_ref().map(Stopwatch::ticks));
             return;
         }
         // Copies are made with no lock held (`Clone` may use the cache) and
-        // before the key is taken: if `Clone` panics, `drop` ends the flight
-        // and wakes its waiters.
+        // before `done` is set: if `Clone` panics, `drop` ends the flight and
+        // wakes its waiters.
         let stored = P::is_cacheable(value).then(|| P::clone_value(value));
         let cacheable = stored.is_some();
-        let policy_hash = cache.policy_hash(self.key.as_ref().expect("completed once"));
-        let key = self.key.take().expect("completed once");
+        self.done = true;
         cache
             .counters
             .miss(self.started.as_ref().map(Stopwatch::ticks));
         let (flight, leftover, garbage) = {
             let mut shard = cache.write_shard(self.hash);
             let ended = shard.end_flight(self.hash, self.ticket);
-            let leftover = match stored {
-                Some(copy) if ended.registered => {
-                    cache.store_locked(&mut shard, (self.hash, policy_hash), key, copy);
-                    None
+            let leftover = match (ended.key, stored) {
+                (Some(key), Some(copy)) if ended.registered => {
+                    let hashes = (self.hash, self.policy_hash);
+                    cache.store_locked(&mut shard, hashes, key, copy);
+                    (None, None)
                 }
                 // Forgotten meanwhile, or not stored: the key and the copy
                 // are dropped, or the copy handed over, after the lock.
-                unstored => Some((key, unstored)),
+                unstored => unstored,
             };
             (ended.flight, leftover, shard.take_garbage())
         };
-        let (key, unused) = leftover.map_or((None, None), |(key, copy)| (Some(key), copy));
+        let (key, unused) = leftover;
         // Waiters join under the shard's lock, so after `end_flight` none
         // can: without a waiters' side there is nobody to hand a copy to.
         if let Some(flight) = flight {
@@ -644,7 +655,7 @@ where
     V: CacheValue,
 {
     fn drop(&mut self) {
-        if self.key.take().is_none() {
+        if self.done {
             return;
         }
         // The computation panicked: count it, store nothing, wake a waiter.
@@ -663,7 +674,7 @@ where
         if let Some(flight) = ended.flight {
             flight.finish(None);
         }
-        drop(garbage);
+        drop((ended.key, garbage));
     }
 }
 
@@ -686,9 +697,11 @@ where
         compute: F,
     ) -> V {
         let Miss { hash, key } = miss;
+        let policy_hash = self.policy_hash(&key);
+        let mut key = Some(key);
         let mut read_first = false;
         let (ticket, flight) = loop {
-            let joined = match self.begin::<P>(hash, &key, true, read_first) {
+            let joined = match self.begin::<P>(hash, &mut key, true, read_first) {
                 Begin::Hit(v) => return v,
                 Begin::Stored => {
                     read_first = true;
@@ -709,7 +722,7 @@ where
                 Outcome::Retry => continue,
             }
         };
-        let mut leader = self.leader(hash, key, ticket);
+        let mut leader = self.leader(hash, policy_hash, ticket);
         let value = task::lead(&flight, compute).await;
         leader.complete::<P>(&value);
         value

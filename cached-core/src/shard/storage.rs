@@ -152,7 +152,9 @@ pub(crate) enum FlightRole<V> {
 }
 
 /// What [`Shard::end_flight`] found.
-pub(crate) struct Ended<V> {
+pub(crate) struct Ended<K, V> {
+    /// The flight's key, back from its record (`None`: already removed).
+    pub(crate) key: Option<K>,
     /// The flight was not forgotten: its value may be stored.
     pub(crate) registered: bool,
     /// The waiters' side of the flight, if it has any, to finish.
@@ -350,10 +352,15 @@ impl<K: Eq, V> Shard<K, V> {
     /// led by the current thread. `eager` creates the waiters' side of a
     /// new flight at once (an async leader marks it while polling, to
     /// recognise recursion). One probe of the flight table either way.
-    pub(crate) fn begin_flight(&mut self, hash: u64, key: &K, eager: bool) -> FlightRole<V>
-    where
-        K: Clone,
-    {
+    pub(crate) fn begin_flight(
+        &mut self,
+        hash: u64,
+        slot: &mut Option<K>,
+        eager: bool,
+    ) -> FlightRole<V> {
+        let key = slot
+            .as_ref()
+            .expect("the key is kept until a flight takes it");
         let live = |f: &InFlight<K, V>| !f.forgotten && f.key == *key;
         match self.flights.entry(hash, live, |f| f.hash) {
             hash_table::Entry::Occupied(found) => {
@@ -371,7 +378,7 @@ impl<K: Eq, V> Shard<K, V> {
                 let flight = eager.then(|| Arc::new(Flight::new(owner)));
                 vacant.insert(InFlight {
                     hash,
-                    key: key.clone(),
+                    key: slot.take().expect("checked above"),
                     serial,
                     owner,
                     flight: flight.clone(),
@@ -383,17 +390,18 @@ impl<K: Eq, V> Shard<K, V> {
     }
 
     /// Unregisters the flight of `ticket`, for its leader to finish.
-    pub(crate) fn end_flight(&mut self, hash: u64, ticket: Ticket) -> Ended<V> {
+    pub(crate) fn end_flight(&mut self, hash: u64, ticket: Ticket) -> Ended<K, V> {
         match self.flights.find_entry(hash, |f| f.serial == ticket) {
             Ok(found) => {
                 let (f, _) = found.remove();
-                self.garbage.key(f.key);
                 Ended {
+                    key: Some(f.key),
                     registered: !f.forgotten,
                     flight: f.flight,
                 }
             }
             Err(_) => Ended {
+                key: None,
                 registered: false,
                 flight: None,
             },
@@ -651,18 +659,23 @@ mod tests {
     fn forgotten_flights_still_reach_their_waiters() {
         let mut shard: Shard<u64, u64> = Shard::new(usize::MAX);
         let hash = Hasher::default().hash_one(7u64);
-        let FlightRole::Lead(first, None) = shard.begin_flight(hash, &7, false) else {
+        let mut key = Some(7);
+        let FlightRole::Lead(first, None) = shard.begin_flight(hash, &mut key, false) else {
             panic!("the first caller leads, allocating nothing");
         };
-        let FlightRole::Wait(waiter) = shard.begin_flight(hash, &7, false) else {
+        assert_eq!(key, None, "the flight took the key");
+        let mut key = Some(7);
+        let FlightRole::Wait(waiter) = shard.begin_flight(hash, &mut key, false) else {
             panic!("the second caller waits");
         };
+        assert_eq!(key, Some(7), "a waiter keeps its key");
         shard.forget_flight(hash, |k| *k == 7);
-        let FlightRole::Lead(second, _) = shard.begin_flight(hash, &7, false) else {
+        let FlightRole::Lead(second, _) = shard.begin_flight(hash, &mut Some(7), false) else {
             panic!("a forgotten flight is not joined");
         };
         let ended = shard.end_flight(hash, first);
         assert!(!ended.registered);
+        assert_eq!(ended.key, Some(7), "the key comes back to the leader");
         assert!(Arc::ptr_eq(&ended.flight.expect("waited on"), &waiter));
         let ended = shard.end_flight(hash, second);
         assert!(ended.registered && ended.flight.is_none());
