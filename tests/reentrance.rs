@@ -510,7 +510,10 @@ fn a_key_clone_may_read_its_own_cache() {
                 assert_eq!(self_aware(SelfAware(k)), k, "round {round}");
             }
         }
-        (self_aware_memokit().len(), self_aware_memokit().stats().misses)
+        (
+            self_aware_memokit().len(),
+            self_aware_memokit().stats().misses,
+        )
     });
     let (len, misses) = outcome.expect("no panic");
     assert_eq!(len, 8);
