@@ -68,6 +68,9 @@ enum Begin<V> {
     Stored,
     /// Not stored: the caller waits for the key's flight, or leads one.
     Flight(FlightRole<V>),
+    /// The caller is inside a read or write of this cache (a value's
+    /// `Clone` on a hit, a key's `Eq`): writing would wait for itself.
+    Inside,
 }
 
 /// The body of a miss: become the leader (or get the value of the key's
@@ -328,9 +331,6 @@ where
     /// store would wait for this thread.
     #[inline(never)]
     fn lead<P: ValuePolicy<V>>(&self, hash: u64, key: K) -> Result<Leader<'_, K, V>, V> {
-        if self.is_inside() {
-            return Ok(self.leader(hash, 0, UNCACHED));
-        }
         // Taken before locking, and the key then moves into the flight: no
         // `Hash` or `Clone` of it runs under the lock.
         let policy_hash = self.policy_hash(&key);
@@ -340,6 +340,7 @@ where
             match self.begin::<P>(hash, &mut key, false, read_first) {
                 Begin::Hit(v) => return Err(v),
                 Begin::Stored => read_first = true,
+                Begin::Inside => return Ok(self.leader(hash, policy_hash, UNCACHED)),
                 Begin::Flight(FlightRole::Wait(flight)) => {
                     match flight.wait(self.config.name, P::clone_value) {
                         Outcome::Value(v) => {
@@ -396,7 +397,12 @@ where
                 return Begin::Hit(value);
             }
         }
-        let mut shard = self.write_shard(hash);
+        // Checked here rather than by `write_shard`, so that a miss from
+        // inside the cache computes without storing instead of panicking.
+        if self.is_inside() {
+            return Begin::Inside;
+        }
+        let mut shard = self.shard(hash).write();
         if let Some(entry) = shard.find(hash, |k| k == key) {
             if self.is_live(entry.deadline) {
                 return Begin::Stored;
@@ -713,6 +719,9 @@ where
                 Begin::Flight(FlightRole::Lead(ticket, flight)) => {
                     break (ticket, flight.expect("eager flight"))
                 }
+                // A task polled inside a read of its own cache: nothing to
+                // do but what a write from there does.
+                Begin::Inside => self.shard(hash).reentered(),
             };
             match joined.await {
                 Outcome::Value(v) => {
