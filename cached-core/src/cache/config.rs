@@ -15,17 +15,26 @@ pub struct Config {
     pub ttl: Option<Duration>,
     /// `capacity = N`.
     pub capacity: Option<usize>,
+    /// `refresh = "..."`: with `ttl`, and shorter than it (the macro checks
+    /// both), an entry older than this is recomputed by the first caller
+    /// that finds it so, while the others keep getting it.
+    pub refresh: Option<Duration>,
 }
 
 impl Config {
     /// A short description of the mode, as shown in reports: `permanent`,
-    /// `ttl 1s`, `capacity 100`, or `capacity 100, ttl 1s`.
+    /// `ttl 1s`, `capacity 100`, `capacity 100, ttl 1s`, or with refresh
+    /// `ttl 10s, refresh 8s`.
     pub fn mode(&self) -> String {
-        match (self.capacity, self.ttl) {
+        let mode = match (self.capacity, self.ttl) {
             (None, None) => "permanent".to_owned(),
             (None, Some(ttl)) => format!("ttl {ttl:?}"),
             (Some(cap), None) => format!("capacity {cap}"),
             (Some(cap), Some(ttl)) => format!("capacity {cap}, ttl {ttl:?}"),
+        };
+        match self.refresh {
+            Some(refresh) => format!("{mode}, refresh {refresh:?}"),
+            None => mode,
         }
     }
 }
