@@ -200,7 +200,9 @@ impl<'a> Expansion<'a> {
         let krate = &self.krate;
         let shorter = |value: &TokenStream| {
             shorter_than.as_ref().map(|limit| {
-                let message = format!("memokit: `{option}` must be shorter than `ttl`");
+                let message = format!(
+                    "memokit: `{option}` must be shorter than `ttl`: it is how old an entry gets before it is recomputed ahead of its expiry"
+                );
                 quote!(#value.as_nanos() < #limit, #message)
             })
         };
@@ -219,7 +221,10 @@ impl<'a> Expansion<'a> {
                 }
             }
             Some((Ttl::Const(expr), _)) => {
-                let typed = quote!(#krate::__private::ttl_value);
+                let typed = match option {
+                    "ttl" => quote!(#krate::__private::ttl_value),
+                    _ => quote!(#krate::__private::refresh_value),
+                };
                 let zero = format!(
                     "memokit: `{option}` must be longer than zero: {}, leave `{option}` out",
                     if option == "ttl" {

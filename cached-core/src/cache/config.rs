@@ -81,12 +81,43 @@ impl TtlValue for Duration {}
 /// `value`, checked to be a [`Duration`].
 #[doc(hidden)]
 pub const fn ttl_value<T: TtlValue>(value: T) -> Duration {
+    // SAFETY: `TtlValue` is sealed and implemented for `Duration` alone,
+    // so `T` is `Duration`.
+    unsafe { same_duration(value) }
+}
+
+/// What a constant `refresh = <expr>` must be: a [`Duration`]. Only
+/// `Duration` implements it.
+#[diagnostic::on_unimplemented(
+    message = "`refresh` must be a `Duration`, not `{Self}`",
+    label = "a constant `refresh` is a `std::time::Duration`",
+    note = "write `refresh = Duration::from_secs(30)`, or a string: `refresh = \"30s\"`"
+)]
+pub trait RefreshValue: Copy + sealed::Duration {}
+
+#[diagnostic::do_not_recommend]
+impl RefreshValue for Duration {}
+
+/// `value`, checked to be a [`Duration`].
+#[doc(hidden)]
+pub const fn refresh_value<T: RefreshValue>(value: T) -> Duration {
+    // SAFETY: `RefreshValue` is sealed and implemented for `Duration`
+    // alone, so `T` is `Duration`.
+    unsafe { same_duration(value) }
+}
+
+/// `value` as the `Duration` it is.
+///
+/// # Safety
+/// `T` must be `Duration`.
+const unsafe fn same_duration<T: Copy>(value: T) -> Duration {
+    // A `const fn` cannot call a trait's method, so the value changes type
+    // through a union.
     union Same<T: Copy> {
         from: T,
         to: Duration,
     }
-    // SAFETY: `TtlValue` is sealed and implemented for `Duration` alone,
-    // so `T` is `Duration`.
+    // SAFETY: the caller promises that `T` is `Duration`.
     unsafe { Same { from: value }.to }
 }
 
