@@ -466,3 +466,37 @@ fn refresh_combines_with_methods_keys_capacity_generics_and_constants() {
     clock.advance(Duration::from_nanos(1));
     assert_eq!(constant_durations_memokit().peek(1), None);
 }
+
+static REPORTED_FAILS: AtomicBool = AtomicBool::new(false);
+
+#[cached(ttl = "10s", refresh = "8s")]
+fn reported(x: u64) -> Result<u64, String> {
+    if REPORTED_FAILS.load(Ordering::SeqCst) {
+        return Err("down".to_owned());
+    }
+    Ok(x)
+}
+
+#[test]
+fn the_report_shows_refreshes_failures_and_hits_meanwhile() {
+    let clock = ManualClock::new();
+    reported_memokit().set_clock(clock.clone());
+    reported(1).unwrap();
+    clock.advance(DUE);
+    reported(1).unwrap();
+    clock.advance(DUE);
+    REPORTED_FAILS.store(true, Ordering::SeqCst);
+    reported(1).unwrap();
+    let report = memokit::report();
+    let row = report.row("reported").expect("a row");
+    assert_eq!(row.refresh, Some(DUE));
+    assert_eq!(
+        (row.refreshes, row.failed_refreshes, row.refresh_hits),
+        (2, 1, 0)
+    );
+    let table = report.to_string();
+    let line = table.lines().find(|l| l.contains("reported")).unwrap();
+    assert!(line.contains("ttl 10s, refresh 8s"), "{line}");
+    assert!(line.contains("2, 1 failed, 0 hits meanwhile"), "{line}");
+    println!("{table}");
+}
