@@ -477,9 +477,7 @@ where
         hash: u64,
         key: &K,
     ) -> Option<V> {
-        if self.refresh.is_none() {
-            return None;
-        }
+        self.refresh?;
         let found = shard.find(hash, |k| k == key)?;
         if !self.is_unexpired(found.deadline) || !shard.is_computing(hash, |k| k == key) {
             return None;
