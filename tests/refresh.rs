@@ -500,3 +500,32 @@ fn the_report_shows_refreshes_failures_and_hits_meanwhile() {
     assert!(line.contains("2, 1 failed, 0 hits meanwhile"), "{line}");
     println!("{table}");
 }
+
+static CANCELLED_RUNS: AtomicU64 = AtomicU64::new(0);
+static CANCELLED_HOLD: AtomicBool = AtomicBool::new(false);
+
+#[cached(ttl = "10s", refresh = "8s")]
+async fn cancelled(x: u64) -> u64 {
+    let run = CANCELLED_RUNS.fetch_add(1, Ordering::SeqCst) + 1;
+    if CANCELLED_HOLD.load(Ordering::SeqCst) {
+        std::future::pending::<()>().await;
+    }
+    x + run
+}
+
+#[test]
+fn a_refresh_dropped_mid_way_keeps_the_entry_and_the_next_due_call_refreshes() {
+    use futures::FutureExt;
+    let clock = ManualClock::new();
+    cancelled_memokit().set_clock(clock.clone());
+    assert_eq!(futures::executor::block_on(cancelled(10)), 11);
+    clock.advance(DUE);
+    CANCELLED_HOLD.store(true, Ordering::SeqCst);
+    // Polled once (it starts the refresh and awaits forever), then dropped.
+    assert_eq!(cancelled(10).now_or_never(), None);
+    assert_eq!(cancelled_memokit().peek(10), Some(11), "the entry is kept");
+    CANCELLED_HOLD.store(false, Ordering::SeqCst);
+    assert_eq!(futures::executor::block_on(cancelled(10)), 13);
+    let stats = cancelled_memokit().stats();
+    assert_eq!((stats.refreshes, stats.failed_refreshes), (2, 1));
+}

@@ -54,9 +54,10 @@ pub struct Stats {
     /// With `refresh`: computations that refreshed an entry due for it,
     /// successful or not (each is also a miss of the caller that ran it).
     pub refreshes: u64,
-    /// Of the [`refreshes`](Self::refreshes), those that returned an `Err`
-    /// or panicked: the entry was kept until its `ttl`, and the next call
-    /// that finds it due tries again.
+    /// Of the [`refreshes`](Self::refreshes), those that returned an `Err`,
+    /// panicked, or (an `async fn`'s) were dropped before they finished:
+    /// the entry was kept until its `ttl`, and the next call that finds it
+    /// due tries again.
     pub failed_refreshes: u64,
     /// Hits that were served an entry due for a refresh while another
     /// caller ran that refresh (also counted in [`hits`](Self::hits)).

@@ -710,12 +710,34 @@ mod tests {
         assert!(!shard.end_flight(hash, second).registered);
     }
 
+    /// With a grace, an entry past its deadline (due for a refresh) is kept
+    /// by sweeps, counted live and spared as expired by eviction until its
+    /// deadline plus the grace.
+    #[test]
+    fn entries_expire_a_grace_after_their_deadline() {
+        let mut shard: Shard<u64, u64> = Shard::new(usize::MAX, 20);
+        let hasher = Hasher::default();
+        let hash = hasher.hash_one(1u64);
+        shard.insert(hash, policy_hash(&1u64), 1, 10, 100, 0);
+        assert!(!shard.may_hold_expired(119));
+        assert_eq!((shard.sweep(119), shard.live_len(119)), (0, 1));
+        assert_eq!(shard.find(hash, |k| *k == 1).map(|f| f.deadline), Some(100));
+        assert!(shard.may_hold_expired(120));
+        assert_eq!(shard.live_len(120), 0);
+        assert_eq!(shard.sweep(120), 1);
+        assert_eq!(shard.len(), 0);
+    }
+
     /// Random inserts, hits, removals and sweeps keep every structure
-    /// consistent, and the bound hard.
+    /// consistent, and the bound hard, also with entries that expire a
+    /// grace after their deadline (refresh-ahead).
     #[test]
     fn random_operations_keep_the_shard_consistent() {
-        for capacity in [1, 2, 7, 64, usize::MAX] {
-            let mut shard: Shard<u64, u64> = Shard::new(capacity, 0);
+        let shapes = [1, 2, 7, 64, usize::MAX]
+            .into_iter()
+            .flat_map(|c| [(c, 0), (c, 30)]);
+        for (capacity, grace) in shapes {
+            let mut shard: Shard<u64, u64> = Shard::new(capacity, grace);
             let hasher = Hasher::default();
             let mut x = 0x2545_F491_4F6C_DD1Du64;
             for step in 0..20_000u64 {
