@@ -20,6 +20,10 @@ const COLUMNS: [(&str, Align); 13] = [
     ("verdict", Align::Left),
 ];
 
+/// The column of [`Row::refreshed`], shown only when a row has `refresh`.
+const REFRESHED: usize = 8;
+const _: () = assert!(matches!(COLUMNS[REFRESHED].0.as_bytes(), b"refreshed"));
+
 #[derive(Clone, Copy, PartialEq)]
 enum Align {
     Left,
@@ -85,8 +89,12 @@ impl fmt::Display for Report {
                     .unwrap_or(0)
             })
             .collect();
+        let any_refresh = self.rows.iter().any(|row| row.refresh.is_some());
+        let shown: Vec<bool> = (0..COLUMNS.len())
+            .map(|c| c != REFRESHED || any_refresh)
+            .collect();
         for line in &lines {
-            write_line(f, line, &widths)?;
+            write_line(f, line, &widths, &shown)?;
         }
         writeln!(
             f,
@@ -105,9 +113,18 @@ impl fmt::Display for Report {
     }
 }
 
-fn write_line(f: &mut fmt::Formatter<'_>, cells: &[String; 13], widths: &[usize]) -> fmt::Result {
+/// One line of the table, with the columns that are `shown`.
+fn write_line(
+    f: &mut fmt::Formatter<'_>,
+    cells: &[String; 13],
+    widths: &[usize],
+    shown: &[bool],
+) -> fmt::Result {
     let last = cells.len() - 1;
     for (c, cell) in cells.iter().enumerate() {
+        if !shown[c] {
+            continue;
+        }
         let width = widths[c];
         match (c == last, COLUMNS[c].1) {
             (true, _) => write!(f, "{cell}")?,
