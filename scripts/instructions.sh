@@ -10,6 +10,12 @@
 # CALLS is per call, start-up and warm-up cancelled. "net" subtracts the
 # baseline subject (the cached function's body through the same pointer:
 # the loop, the call and the work), so it is what the cache adds.
+#
+# A TTL hit's count depends on whether the clock thread's coarse time is
+# vouched for (see cached-core/src/time/clock.rs), which under callgrind's
+# slowdown comes and goes with the machine's load; to compare TTL subjects
+# with each other exactly, run with INSTRUCTIONS_MANUAL_CLOCK=1 (every TTL
+# hit then reads an injected clock).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CALLS=${CALLS:-100000}

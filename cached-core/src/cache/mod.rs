@@ -73,9 +73,6 @@ enum Begin<V> {
     Stored,
     /// Not stored: the caller waits for the key's flight, or leads one.
     Flight(FlightRole<V>),
-    /// Stored, due for a refresh that nobody runs: the caller runs it, in
-    /// this flight, while others get the entry (`eager` as for `Flight`).
-    Refresh(Ticket, Option<Arc<Flight<V>>>),
     /// The caller is inside a read or write of this cache (a value's
     /// `Clone` on a hit, a key's `Eq`): writing would wait for itself.
     Inside,
@@ -101,6 +98,11 @@ macro_rules! lead_then_compute {
 /// The ticket of a leader without a flight, which stores nothing (see
 /// [`Cache::lead`]); real tickets count up from zero.
 const UNCACHED: Ticket = Ticket::MAX;
+
+/// Set in the ticket of a leader that refreshes a due entry (see
+/// `refresh`): the flight's serial is the rest. Carried in the ticket, so a
+/// plain miss pays nothing to say it is not a refresh.
+const REFRESHING: Ticket = 1 << 63;
 
 const SHARD_SHIFT: u32 = 32;
 /// Bounded caches below this size use one shard, so eviction order is exact.
@@ -365,11 +367,11 @@ where
         let policy_hash = self.policy_hash(&key);
         let mut key = Some(key);
         let mut read_first = false;
-        let (ticket, refreshing) = loop {
+        let ticket = loop {
             match self.begin::<P>(hash, &mut key, false, read_first) {
                 Begin::Hit(v) => return Err(v),
                 Begin::Stored => read_first = true,
-                Begin::Inside => return Ok(self.leader(hash, policy_hash, UNCACHED, false)),
+                Begin::Inside => return Ok(self.leader(hash, policy_hash, UNCACHED)),
                 Begin::Flight(FlightRole::Wait(flight)) => {
                     match flight.wait(self.config.name, P::clone_value) {
                         Outcome::Value(v) => {
@@ -379,29 +381,20 @@ where
                         Outcome::Retry => continue,
                     }
                 }
-                Begin::Flight(FlightRole::Lead(ticket, _)) => break (ticket, false),
-                Begin::Refresh(ticket, _) => break (ticket, true),
+                Begin::Flight(FlightRole::Lead(ticket, _)) => break ticket,
             }
         };
-        Ok(self.leader(hash, policy_hash, ticket, refreshing))
+        Ok(self.leader(hash, policy_hash, ticket))
     }
 
-    /// The caller that computes `key` (`refreshing` its due entry), its
-    /// clock started if this miss is one of those timed (see
-    /// `Stats::compute_time`).
-    fn leader(
-        &self,
-        hash: u64,
-        policy_hash: u32,
-        ticket: Ticket,
-        refreshing: bool,
-    ) -> Leader<'_, K, V> {
+    /// The caller that computes `key`, its clock started if this miss is
+    /// one of those timed (see `Stats::compute_time`).
+    fn leader(&self, hash: u64, policy_hash: u32, ticket: Ticket) -> Leader<'_, K, V> {
         Leader {
             cache: self,
             hash,
             policy_hash,
             done: false,
-            refreshing,
             ticket,
             started: self.counters.should_time().then(Stopwatch::start),
         }
@@ -452,16 +445,8 @@ where
             if self.is_live(entry.deadline) {
                 return Begin::Stored;
             }
-            if self.is_unexpired(entry.deadline) {
-                // Due. Refreshed by a caller since the shared read: served
-                // by the next one.
-                if shard.is_computing(hash, |k| k == key) {
-                    return Begin::Stored;
-                }
-                return match shard.begin_flight(hash, slot, eager) {
-                    FlightRole::Lead(ticket, flight) => Begin::Refresh(ticket, flight),
-                    FlightRole::Wait(_) => unreachable!("no flight of the key, checked above"),
-                };
+            if self.refresh.is_some() && self.is_unexpired(entry.deadline) {
+                return Self::begin_refresh(&mut shard, hash, slot, eager);
             }
             shard.remove(hash, |k| k == key);
             self.counters.expired(1);
@@ -469,8 +454,34 @@ where
         Begin::Flight(shard.begin_flight(hash, slot, eager))
     }
 
+    /// The key's entry is due for a refresh: the caller runs it, with a
+    /// [`REFRESHING`] ticket, unless another caller began it since the
+    /// shared read (then the next read serves the entry).
+    #[cold]
+    fn begin_refresh(
+        shard: &mut Shard<K, V>,
+        hash: u64,
+        slot: &mut Option<K>,
+        eager: bool,
+    ) -> Begin<V> {
+        let key = slot
+            .as_ref()
+            .expect("the key is kept until a flight takes it");
+        if shard.is_computing(hash, |k| k == key) {
+            return Begin::Stored;
+        }
+        match shard.begin_flight(hash, slot, eager) {
+            FlightRole::Lead(ticket, flight) => {
+                Begin::Flight(FlightRole::Lead(ticket | REFRESHING, flight))
+            }
+            FlightRole::Wait(_) => unreachable!("no flight of the key, checked above"),
+        }
+    }
+
     /// With `refresh`, a copy of the key's entry if it is due for a refresh
     /// that another caller runs: callers get it meanwhile, without waiting.
+    /// Out of line: a miss of a cache without `refresh` only tests for it.
+    #[inline(never)]
     fn find_refreshing<P: ValuePolicy<V>>(
         &self,
         shard: &Shard<K, V>,
@@ -669,8 +680,8 @@ where
     policy_hash: u32,
     /// `complete` ran: nothing left for `drop` to do.
     done: bool,
-    /// The computation refreshes an entry that was due (see `refresh`).
-    refreshing: bool,
+    /// [`UNCACHED`], or the flight's serial, with [`REFRESHING`] set when
+    /// the computation refreshes a due entry.
     ticket: Ticket,
     /// `None`: this computation is not timed.
     started: Option<Stopwatch>,
@@ -681,6 +692,25 @@ where
     K: CacheKey,
     V: CacheValue,
 {
+    /// Whether the computation refreshes a due entry.
+    fn is_refresh(&self) -> bool {
+        self.ticket != UNCACHED && self.ticket & REFRESHING != 0
+    }
+
+    /// Counts a finished refresh; one that stored nothing (an `Err`) hands
+    /// its caller the kept entry, if there still is one, instead of `value`.
+    #[cold]
+    fn refreshed<P: ValuePolicy<V>>(&self, stored: bool, key: Option<&K>, value: &mut V) {
+        let cache = self.cache;
+        cache.counters.refreshed(stored);
+        if stored {
+            return;
+        }
+        if let Some(current) = key.and_then(|k| cache.current::<P>(self.hash, k)) {
+            *value = current;
+        }
+    }
+
     /// Stores `value` if `P` allows and the flight was not forgotten, and
     /// hands it to the waiters. A refresh that returned what is not stored
     /// (an `Err`) keeps the entry, and `value` becomes a copy of it.
@@ -703,12 +733,9 @@ where
         cache
             .counters
             .miss(self.started.as_ref().map(Stopwatch::ticks));
-        if self.refreshing {
-            cache.counters.refreshed(cacheable);
-        }
         let (flight, leftover, garbage) = {
             let mut shard = cache.write_shard(self.hash);
-            let ended = shard.end_flight(self.hash, self.ticket);
+            let ended = shard.end_flight(self.hash, self.ticket & !REFRESHING);
             let leftover = match (ended.key, stored) {
                 (Some(key), Some(copy)) if ended.registered => {
                     let hashes = (self.hash, self.policy_hash);
@@ -732,10 +759,9 @@ where
             };
             flight.finish(copy);
         }
-        if self.refreshing && !cacheable {
-            if let Some(current) = key.as_ref().and_then(|k| cache.current::<P>(self.hash, k)) {
-                *value = current;
-            }
+        // `UNCACHED` returned above.
+        if self.ticket & REFRESHING != 0 {
+            self.refreshed::<P>(cacheable, key.as_ref(), value);
         }
         // Last: the waiters are woken even if a `Drop` here panics.
         drop((key, garbage));
@@ -766,7 +792,7 @@ where
         cache
             .counters
             .miss(self.started.as_ref().map(Stopwatch::ticks));
-        if self.refreshing {
+        if self.is_refresh() {
             cache.counters.refreshed(false);
         }
         if self.ticket == UNCACHED {
@@ -774,7 +800,7 @@ where
         }
         let (ended, garbage) = {
             let mut shard = cache.write_shard(self.hash);
-            let ended = shard.end_flight(self.hash, self.ticket);
+            let ended = shard.end_flight(self.hash, self.ticket & !REFRESHING);
             (ended, shard.take_garbage())
         };
         if let Some(flight) = ended.flight {
@@ -806,7 +832,7 @@ where
         let policy_hash = self.policy_hash(&key);
         let mut key = Some(key);
         let mut read_first = false;
-        let (ticket, flight, refreshing) = loop {
+        let (ticket, flight) = loop {
             let joined = match self.begin::<P>(hash, &mut key, true, read_first) {
                 Begin::Hit(v) => return v,
                 Begin::Stored => {
@@ -817,10 +843,7 @@ where
                     AwaitFlight::new(flight, self.config.name, P::clone_value)
                 }
                 Begin::Flight(FlightRole::Lead(ticket, flight)) => {
-                    break (ticket, flight.expect("eager flight"), false)
-                }
-                Begin::Refresh(ticket, flight) => {
-                    break (ticket, flight.expect("eager flight"), true)
+                    break (ticket, flight.expect("eager flight"))
                 }
                 // A task polled inside a read of its own cache: nothing to
                 // do but what a write from there does.
@@ -834,7 +857,7 @@ where
                 Outcome::Retry => continue,
             }
         };
-        let mut leader = self.leader(hash, policy_hash, ticket, refreshing);
+        let mut leader = self.leader(hash, policy_hash, ticket);
         let mut value = task::lead(&flight, compute).await;
         leader.complete::<P>(&mut value);
         value
