@@ -20,6 +20,7 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 use crate::sync::padded::CachePadded;
+use crate::sync::this_thread;
 use crate::time::stopwatch::to_nanos;
 
 /// A snapshot of one cache's counters.
@@ -292,10 +293,8 @@ fn estimated_ticks(counts: &[u64; FIELDS]) -> u64 {
 /// True about once in `n` calls on this thread, at random (a xorshift
 /// generator per thread: no shared state, no pattern in the calls).
 fn one_in(n: u32) -> bool {
-    thread_local! {
-        static STATE: Cell<u32> = const { Cell::new(0x9E37_79B9) };
-    }
-    STATE.with(|state| {
+    this_thread::with(|this| {
+        let state = &this.random;
         let mut x = state.get();
         x ^= x << 13;
         x ^= x >> 17;
@@ -316,12 +315,12 @@ fn bump(counter: &AtomicU64, n: u64) {
 /// a line.
 type CounterSlot = CachePadded<[AtomicU64; FIELDS]>;
 
-/// Slots in the first bucket; bucket `b` holds `FIRST << b`.
+/// Slots in the first bucket; each further bucket holds twice as many.
 const FIRST: usize = 4;
 /// Enough buckets for a billion threads alive at once.
 const BUCKETS: usize = 28;
 /// Length of the bucket array: a power of two, so a hit masks the bucket
-/// instead of checking it; the buckets from `BUCKETS` on stay empty.
+/// instead of checking it; bucket 0 and those above `BUCKETS` stay empty.
 const BUCKET_ARRAY: usize = 32;
 
 /// Counters with one single-writer slot per live thread.
@@ -330,7 +329,8 @@ const BUCKET_ARRAY: usize = 32;
 /// size, allocated the first time a thread of their range counts, so a
 /// cache used by few threads holds few slots.
 struct PerThread {
-    /// Bucket `b`: null, or `FIRST << b` slots from `Box<[CounterSlot]>`.
+    /// Bucket `b`: null, or `bucket_len(b)` slots from `Box<[CounterSlot]>`;
+    /// bucket 0 stays null.
     buckets: [AtomicPtr<CounterSlot>; BUCKET_ARRAY],
     /// Counts of threads that are exiting and gave their index back already
     /// (a cached function called from a thread-local's destructor); these
@@ -339,18 +339,30 @@ struct PerThread {
 }
 
 /// Where a thread's slot is in every [`PerThread`]: bucket and offset,
-/// with `offset < FIRST << bucket`. A bucket of `UNASSIGNED` or `EXITING`
-/// (never allocated) means the thread has no slot.
+/// with `offset < bucket_len(bucket)`, kept in the thread's record. A
+/// bucket of `UNASSIGNED` or `EXITING` (never allocated) means the thread
+/// has no slot.
 type Position = (usize, usize);
 
 /// The position of a thread index.
 fn locate(index: usize) -> Position {
     let bucket = (index / FIRST + 1).ilog2() as usize;
-    (bucket, index - FIRST * ((1 << bucket) - 1))
+    (bucket + 1, index - FIRST * ((1 << bucket) - 1))
 }
 
+/// Bucket `b` (from 1) holds `FIRST << (b - 1)` slots.
 fn bucket_len(bucket: usize) -> usize {
-    FIRST << bucket
+    FIRST << (bucket - 1)
+}
+
+/// This thread's position.
+#[inline(always)]
+fn position() -> Position {
+    this_thread::with(|this| this.counters_at.get())
+}
+
+fn set_position(position: Position) {
+    this_thread::with(|this| this.counters_at.set(position));
 }
 
 impl PerThread {
@@ -373,7 +385,7 @@ impl PerThread {
     /// This thread's slot, if it has one here yet.
     #[inline]
     fn mine(&self) -> Option<&[AtomicU64; FIELDS]> {
-        self.slot(POSITION.with(Cell::get))
+        self.slot(position())
     }
 
     /// Two loads and no bounds check: this runs on every hit.
@@ -392,7 +404,7 @@ impl PerThread {
 
     #[cold]
     fn add_slow(&self, count: impl Fn(&[AtomicU64; FIELDS])) {
-        let (bucket, _) = match POSITION.with(Cell::get) {
+        let (bucket, _) = match position() {
             (UNASSIGNED, _) => assign_position(),
             position => position,
         };
@@ -478,16 +490,14 @@ impl Drop for PerThread {
     }
 }
 
-/// This thread has no index yet (a bucket that is never allocated).
-const UNASSIGNED: usize = BUCKET_ARRAY - 2;
+/// This thread has no index yet: the record's first value, a bucket that
+/// is never allocated.
+const UNASSIGNED: usize = 0;
 /// This thread is exiting and has given its index back.
 const EXITING: usize = BUCKET_ARRAY - 1;
-const _: () = assert!(BUCKETS <= UNASSIGNED && BUCKETS <= EXITING);
+const _: () = assert!(BUCKETS < EXITING);
 
 thread_local! {
-    /// The thread's slot position in every cache; no destructor, so reading
-    /// it is one thread-local load, valid even while the thread exits.
-    static POSITION: Cell<Position> = const { Cell::new((UNASSIGNED, 0)) };
     /// Gives the thread's index back when it exits.
     static RELEASE: Release = const { Release(Cell::new(usize::MAX)) };
 }
@@ -517,7 +527,7 @@ fn assign_position() -> Position {
             (EXITING, 0)
         }
     };
-    POSITION.with(|p| p.set(position));
+    set_position(position);
     position
 }
 
@@ -527,7 +537,7 @@ impl Drop for Release {
     fn drop(&mut self) {
         // The lock orders this thread's last slot writes before the next
         // owner's first read of them.
-        POSITION.with(|p| p.set((EXITING, 0)));
+        set_position((EXITING, 0));
         FREE.lock().0.push(Reverse(self.0.get()));
     }
 }
@@ -610,15 +620,15 @@ mod tests {
 
     #[test]
     fn buckets_tile_the_indices() {
-        let mut expected = (0, 0);
+        let mut expected = (1, 0);
         for index in 0..10_000 {
             assert_eq!(locate(index), expected, "index {index}");
             expected.1 += 1;
-            if expected.1 == FIRST << expected.0 {
+            if expected.1 == bucket_len(expected.0) {
                 expected = (expected.0 + 1, 0);
             }
         }
-        assert_eq!(locate(FIRST * ((1 << BUCKETS) - 1) - 1).0, BUCKETS - 1);
+        assert_eq!(locate(FIRST * ((1 << BUCKETS) - 1) - 1).0, BUCKETS);
     }
 
     #[test]
