@@ -66,6 +66,17 @@ pub struct Stats {
     /// (see `compute_time`), accurate to 1/8 either way. Unlike the mean, a
     /// few slow calls (a preempted thread) do not move it.
     pub median_compute: Duration,
+    /// Of `hits`, those read from the function's tier (`disk`): calls that
+    /// missed in memory and found the value stored by an earlier run.
+    pub tier_hits: u64,
+    /// Reads of the tier: one per miss in memory while the tier is in use.
+    pub tier_reads: u64,
+    /// Failures of the tier (unusable store, failed read or write, an entry
+    /// that does not decode), none of which failed a call; see the README's
+    /// "Beyond one process".
+    pub tier_errors: u64,
+    /// Total time spent reading the tier, hits and misses.
+    pub tier_read_time: Duration,
 }
 
 /// A thread times every one of its first `ALWAYS_TIMED` misses of a cache;
@@ -89,6 +100,18 @@ impl Stats {
     /// `hits + misses`: the completed calls.
     pub fn calls(&self) -> u64 {
         self.hits + self.misses
+    }
+
+    /// `tier_read_time / tier_reads`, or zero before the first read: what
+    /// a hit read from the tier costs.
+    pub fn mean_tier_read(&self) -> Duration {
+        match u32::try_from(self.tier_reads) {
+            Ok(0) => Duration::ZERO,
+            Ok(n) => self.tier_read_time / n,
+            Err(_) => {
+                Duration::from_secs_f64(self.tier_read_time.as_secs_f64() / self.tier_reads as f64)
+            }
+        }
     }
 
     /// `compute_time / misses`, or zero before the first miss.
@@ -146,7 +169,16 @@ pub(crate) struct Counters {
     evictions: AtomicU64,
     expirations: AtomicU64,
     compute_times: Histogram,
+    /// The tier's counters: a miss in memory is slow already, so these are
+    /// plain atomic adds.
+    tier: [AtomicU64; TIER_FIELDS],
 }
+
+const TIER_HITS: usize = 0;
+const TIER_READS: usize = 1;
+const TIER_ERRORS: usize = 2;
+const TIER_READ_NANOS: usize = 3;
+const TIER_FIELDS: usize = 4;
 
 /// The fields of a per-thread [`CounterSlot`].
 const HITS: usize = 0;
@@ -165,6 +197,7 @@ impl Counters {
             evictions: AtomicU64::new(0),
             expirations: AtomicU64::new(0),
             compute_times: Histogram::new(),
+            tier: Default::default(),
         }
     }
 
@@ -237,6 +270,28 @@ impl Counters {
         add(&self.expirations, n);
     }
 
+    /// A value read from the tier.
+    #[cfg_attr(not(feature = "tier"), allow(dead_code))]
+    pub(crate) fn tier_hit(&self) {
+        add(&self.tier[TIER_HITS], 1);
+    }
+
+    /// A read of the tier that took `took`.
+    #[cfg_attr(not(feature = "tier"), allow(dead_code))]
+    pub(crate) fn tier_read(&self, took: Duration) {
+        add(&self.tier[TIER_READS], 1);
+        add(
+            &self.tier[TIER_READ_NANOS],
+            u64::try_from(took.as_nanos()).unwrap_or(u64::MAX),
+        );
+    }
+
+    /// A failure of the tier.
+    #[cfg_attr(not(feature = "tier"), allow(dead_code))]
+    pub(crate) fn tier_error(&self) {
+        add(&self.tier[TIER_ERRORS], 1);
+    }
+
     pub(crate) fn snapshot(&self) -> Stats {
         let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let counts = self.since_reset();
@@ -248,6 +303,10 @@ impl Counters {
             expirations: load(&self.expirations),
             compute_time: Duration::from_nanos(to_nanos(estimated_ticks(&counts))),
             median_compute: Duration::from_nanos(to_nanos(self.compute_times.median())),
+            tier_hits: load(&self.tier[TIER_HITS]),
+            tier_reads: load(&self.tier[TIER_READS]),
+            tier_errors: load(&self.tier[TIER_ERRORS]),
+            tier_read_time: Duration::from_nanos(load(&self.tier[TIER_READ_NANOS])),
         }
     }
 
@@ -268,6 +327,9 @@ impl Counters {
         self.evictions.store(0, Ordering::Relaxed);
         self.expirations.store(0, Ordering::Relaxed);
         self.compute_times.clear();
+        for counter in &self.tier {
+            counter.store(0, Ordering::Relaxed);
+        }
     }
 }
 
