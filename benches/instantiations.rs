@@ -14,6 +14,7 @@ static CONFIG: Config = Config {
     name: "parse",
     ttl: None,
     capacity: None,
+    refresh: None,
 };
 static SITE: Site = Site::new(&CONFIG);
 

@@ -36,7 +36,7 @@ per_call() { # subject [miss]
 subjects=("$@")
 if [ ${#subjects[@]} -eq 0 ]; then
   subjects=(memokit-keyed cached-keyed immutable-map memokit-no-arg cached-no-arg oncelock
-            memokit-ttl cached-ttl memokit-bounded cached-bounded memokit-str cached-str)
+            memokit-ttl memokit-refresh cached-ttl memokit-bounded cached-bounded memokit-str cached-str)
 fi
 base=$(per_call baseline)
 str_base=$(per_call str-baseline)

@@ -18,16 +18,16 @@ pub use memokit_macros::cached;
 pub mod runtime {
     pub use memokit_core::{caches, Cache, Config, PRECISE_WINDOW};
     pub use memokit_core::{Cacheable, CacheableError, KeyArg, KeyBorrow, KeyExpr};
-    pub use memokit_core::{CapacityValue, TtlValue};
+    pub use memokit_core::{CapacityValue, RefreshValue, TtlValue};
 }
 
 /// What generated code uses. Not public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
     pub use memokit_core::{
-        capacity_value, ttl_value, BorrowedKey, Cache, CacheRef, Cacheable, CacheableError, Config,
-        Instance, KeyArg, KeyBorrow, KeyExpr, KeyFn, KeyProbe, Kind, Lookup, OwnedKey, PlainKind,
-        ResultKind, Site,
+        capacity_value, refresh_value, ttl_value, BorrowedKey, Cache, CacheRef, Cacheable,
+        CacheableError, Config, Instance, KeyArg, KeyBorrow, KeyExpr, KeyFn, KeyProbe, Kind,
+        Lookup, OwnedKey, PlainKind, ResultKind, Site,
     };
     pub use memokit_core::{starve_clock, StarvedClock};
     #[cfg(feature = "disk")]

@@ -18,7 +18,9 @@ mod tier;
 mod time;
 
 pub use cache::bounds::{CacheKey, CacheValue};
-pub use cache::config::{capacity_value, ttl_value, CapacityValue, Config, TtlValue};
+pub use cache::config::{
+    capacity_value, refresh_value, ttl_value, CapacityValue, Config, RefreshValue, TtlValue,
+};
 pub use cache::control::{CacheRef, KeyFn};
 pub use cache::erased::CacheInfo;
 pub use cache::key::{BorrowedKey, KeyArg, KeyBorrow, KeyExpr, KeyProbe, Lookup, OwnedKey};

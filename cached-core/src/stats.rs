@@ -52,6 +52,16 @@ pub struct Stats {
     pub evictions: u64,
     /// Entries removed because their `ttl` passed.
     pub expirations: u64,
+    /// With `refresh`: computations that refreshed an entry due for it,
+    /// successful or not (each is also a miss of the caller that ran it).
+    pub refreshes: u64,
+    /// Of the [`refreshes`](Self::refreshes), those that returned an `Err`
+    /// or panicked: the entry was kept until its `ttl`, and the next call
+    /// that finds it due tries again.
+    pub failed_refreshes: u64,
+    /// Hits that were served an entry due for a refresh while another
+    /// caller ran that refresh (also counted in [`hits`](Self::hits)).
+    pub refresh_hits: u64,
     /// Total time spent running the function on misses, as timed around the
     /// call (so it includes the cost of reading the clock, a few ns).
     ///
@@ -168,6 +178,9 @@ pub(crate) struct Counters {
     at_reset: [AtomicU64; FIELDS],
     evictions: AtomicU64,
     expirations: AtomicU64,
+    refreshes: AtomicU64,
+    failed_refreshes: AtomicU64,
+    refresh_hits: AtomicU64,
     compute_times: Histogram,
     /// The tier's counters: a miss in memory is slow already, so these are
     /// plain atomic adds.
@@ -196,6 +209,9 @@ impl Counters {
             at_reset: Default::default(),
             evictions: AtomicU64::new(0),
             expirations: AtomicU64::new(0),
+            refreshes: AtomicU64::new(0),
+            failed_refreshes: AtomicU64::new(0),
+            refresh_hits: AtomicU64::new(0),
             compute_times: Histogram::new(),
             tier: Default::default(),
         }
@@ -292,6 +308,18 @@ impl Counters {
         add(&self.tier[TIER_ERRORS], 1);
     }
 
+    /// Counts a refresh; `stored`: it returned a value that was stored.
+    pub(crate) fn refreshed(&self, stored: bool) {
+        add(&self.refreshes, 1);
+        add(&self.failed_refreshes, u64::from(!stored));
+    }
+
+    /// Counts a hit served while its entry's refresh ran (the hit itself is
+    /// counted apart).
+    pub(crate) fn refresh_hit(&self) {
+        add(&self.refresh_hits, 1);
+    }
+
     pub(crate) fn snapshot(&self) -> Stats {
         let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let counts = self.since_reset();
@@ -301,6 +329,9 @@ impl Counters {
             inserts: counts[INSERTS],
             evictions: load(&self.evictions),
             expirations: load(&self.expirations),
+            refreshes: load(&self.refreshes),
+            failed_refreshes: load(&self.failed_refreshes),
+            refresh_hits: load(&self.refresh_hits),
             compute_time: Duration::from_nanos(to_nanos(estimated_ticks(&counts))),
             median_compute: Duration::from_nanos(to_nanos(self.compute_times.median())),
             tier_hits: load(&self.tier[TIER_HITS]),
@@ -326,6 +357,9 @@ impl Counters {
         }
         self.evictions.store(0, Ordering::Relaxed);
         self.expirations.store(0, Ordering::Relaxed);
+        for counter in [&self.refreshes, &self.failed_refreshes, &self.refresh_hits] {
+            counter.store(0, Ordering::Relaxed);
+        }
         self.compute_times.clear();
         for counter in &self.tier {
             counter.store(0, Ordering::Relaxed);

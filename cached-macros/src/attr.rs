@@ -29,7 +29,23 @@ const OPTIONS: &[OptionDef] = &[
         ],
         conflicts: &[],
         set: Set::Value(|options, value, _, errors| {
-            options.ttl = ttl(&value, errors).map(|d| (d, value.span()));
+            options.ttl = duration("ttl", &value, errors).map(|d| (d, value.span()));
+        }),
+    },
+    OptionDef {
+        name: "refresh",
+        listed: "`refresh = \"8m\"`",
+        example: "write `refresh = \"8m\"` beside a longer `ttl`",
+        aliases: &[
+            "refresh_after",
+            "refresh_after_write",
+            "refresh_ahead",
+            "stale_while_revalidate",
+            "revalidate",
+        ],
+        conflicts: &[],
+        set: Set::Value(|options, value, _, errors| {
+            options.refresh = duration("refresh", &value, errors).map(|d| (d, value.span()));
         }),
     },
     OptionDef {
@@ -127,6 +143,8 @@ fn option(name: &str) -> Option<&'static OptionDef> {
 #[derive(Default)]
 pub struct Options {
     pub ttl: Option<(Ttl, Span)>,
+    /// With `ttl` and shorter than it; `validate` leaves it out otherwise.
+    pub refresh: Option<(Ttl, Span)>,
     pub capacity: Option<(Capacity, Span)>,
     /// `Err` when `key` was given but rejected: the function is then not
     /// checked for a missing key on top of the error already reported.
@@ -145,8 +163,8 @@ pub struct Options {
 /// An option given with a value that was rejected, its error recorded.
 pub struct Rejected;
 
-/// `ttl = "1s"`, read here, or a constant `Duration` expression, checked
-/// by the compiler.
+/// `ttl = "1s"` (or `refresh = "1s"`), read here, or a constant `Duration`
+/// expression, checked by the compiler.
 pub enum Ttl {
     Literal(Duration),
     Const(Expr),
@@ -184,9 +202,9 @@ impl Options {
         self.key.as_ref().and_then(|k| k.as_ref().ok())
     }
 
-    /// Whether a tier (`disk`) was given, accepted or not.
-    pub fn tier_given(&self) -> bool {
-        self.seen.iter().any(|(name, _)| *name == "disk")
+    /// Whether the option `name` was given, accepted or not.
+    pub fn given(&self, name: &str) -> bool {
+        self.seen.iter().any(|(seen, _)| *seen == name)
     }
 
     /// Whether `key` was given, accepted or not.
@@ -342,7 +360,7 @@ fn known_list() -> String {
 /// The hint for a literal given without an option name.
 fn positional(lit: &Lit) -> String {
     match lit {
-        Lit::Str(s) if duration::parse(&s.value()).is_ok() => {
+        Lit::Str(s) if duration::parse("ttl", &s.value()).is_ok() => {
             format!("options are named: write `ttl = {}`", lit.to_token_stream())
         }
         Lit::Int(i) => format!(
@@ -405,11 +423,12 @@ fn unwrap_groups(mut value: Expr) -> Expr {
     value
 }
 
-fn ttl(value: &Expr, errors: &Errors) -> Option<Ttl> {
+/// The value of `ttl` or `refresh` (`option`).
+fn duration(option: &str, value: &Expr, errors: &Errors) -> Option<Ttl> {
     match value {
         Expr::Lit(ExprLit {
             lit: Lit::Str(s), ..
-        }) => match duration::parse(&s.value()) {
+        }) => match duration::parse(option, &s.value()) {
             Ok(d) => Some(Ttl::Literal(d)),
             Err(message) => {
                 errors.spanned(s, message);
@@ -421,13 +440,13 @@ fn ttl(value: &Expr, errors: &Errors) -> Option<Ttl> {
         }) => {
             // `ttl = 500ms` lexes as the integer 500 with the suffix `ms`.
             let unit = match i.suffix() {
-                unit if duration::parse(&format!("1{unit}")).is_ok() => unit,
+                unit if duration::parse(option, &format!("1{unit}")).is_ok() => unit,
                 _ => "s",
             };
             errors.spanned(
                 i,
                 format!(
-                    "`ttl` takes a string with a unit: write `ttl = \"{}{unit}\"`",
+                    "`{option}` takes a string with a unit: write `{option} = \"{}{unit}\"`",
                     i.base10_digits()
                 ),
             );
@@ -438,7 +457,7 @@ fn ttl(value: &Expr, errors: &Errors) -> Option<Ttl> {
         }) => {
             errors.spanned(
                 f,
-                "`ttl` takes a string with a unit and a whole number: write `ttl = \"1500ms\"` rather than `1.5`",
+                format!("`{option}` takes a string with a unit and a whole number: write `{option} = \"1500ms\"` rather than `1.5`"),
             );
             None
         }
@@ -447,12 +466,12 @@ fn ttl(value: &Expr, errors: &Errors) -> Option<Ttl> {
         }) => {
             errors.spanned(
                 value,
-                "`ttl` cannot be negative: write a positive duration, like `ttl = \"1s\"`",
+                format!("`{option}` cannot be negative: write a positive duration, like `{option} = \"1s\"`"),
             );
             None
         }
         Expr::Lit(other) => {
-            errors.spanned(other, "`ttl` takes a string literal with a unit, like `ttl = \"1s\"` or `ttl = \"1h 30m\"`");
+            errors.spanned(other, format!("`{option}` takes a string literal with a unit, like `{option} = \"1s\"` or `{option} = \"1h 30m\"`"));
             None
         }
         // A constant `Duration`, checked positive where it is evaluated.
@@ -565,6 +584,8 @@ mod tests {
         assert!(unknown_option("tll").contains("did you mean `ttl`?"));
         assert!(unknown_option("capacty").contains("did you mean `capacity`?"));
         assert!(unknown_option("max_size").contains("did you mean `capacity`?"));
+        assert!(unknown_option("refresh_after_write").contains("did you mean `refresh`?"));
+        assert!(unknown_option("refesh").contains("did you mean `refresh`?"));
         assert!(!unknown_option("frobnicate").contains("did you mean"));
     }
 
@@ -572,7 +593,7 @@ mod tests {
     fn lists_the_options_users_pick_from() {
         assert_eq!(
             known_list(),
-            "the options are `ttl = \"1s\"`, `capacity = 1000`, `key = <expr>`, `disk` and `version = 1`"
+            "the options are `ttl = \"1s\"`, `refresh = \"8m\"`, `capacity = 1000`, `key = <expr>`, `disk` and `version = 1`"
         );
     }
 

@@ -1,4 +1,4 @@
-//! Human durations for `ttl`: `500ms`, `1s`, `2m`, `1h 30m`, `1d`.
+//! Human durations for `ttl` and `refresh`: `500ms`, `1s`, `2m`, `1h 30m`, `1d`.
 
 use std::time::Duration;
 
@@ -17,13 +17,14 @@ const HINT: &str =
 
 /// Parses a duration made of `<number><unit>` parts, optionally separated
 /// by spaces. The result must be positive and fit in a `u64` of nanoseconds.
-pub fn parse(text: &str) -> Result<Duration, String> {
+/// Messages name the option, `ttl` or `refresh`.
+pub fn parse(option: &str, text: &str) -> Result<Duration, String> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
-        return Err(format!("`ttl` is empty: {HINT}"));
+        return Err(format!("`{option}` is empty: {HINT}"));
     }
     if trimmed.starts_with('-') {
-        return Err(format!("`ttl` cannot be negative: {HINT}"));
+        return Err(format!("`{option}` cannot be negative: {HINT}"));
     }
     let mut total: u64 = 0;
     let mut rest = trimmed;
@@ -46,7 +47,7 @@ pub fn parse(text: &str) -> Result<Duration, String> {
             let next = rest.chars().next();
             return Err(match next {
                 Some('.') => {
-                    "`ttl` takes whole numbers: write \"1500ms\" rather than \"1.5s\"".to_owned()
+                    format!("`{option}` takes whole numbers: write \"1500ms\" rather than \"1.5s\"")
                 }
                 _ => format!("`{text}` has a number without a unit: {HINT}"),
             });
@@ -63,7 +64,13 @@ pub fn parse(text: &str) -> Result<Duration, String> {
         rest = rest[unit_len..].trim_start();
     }
     if total == 0 {
-        return Err("`ttl` must be longer than zero: to cache forever, leave `ttl` out".to_owned());
+        let instead = match option {
+            "ttl" => "to cache forever",
+            _ => "to recompute only at expiry",
+        };
+        return Err(format!(
+            "`{option}` must be longer than zero: {instead}, leave `{option}` out"
+        ));
     }
     Ok(Duration::from_nanos(total))
 }
@@ -74,16 +81,16 @@ mod tests {
 
     #[test]
     fn reads_every_unit_and_combinations() {
-        assert_eq!(parse("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse("1s"), Ok(Duration::from_secs(1)));
-        assert_eq!(parse("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse("1h 30m"), Ok(Duration::from_secs(5400)));
-        assert_eq!(parse("1h30m"), Ok(Duration::from_secs(5400)));
-        assert_eq!(parse("1d"), Ok(Duration::from_secs(86_400)));
-        assert_eq!(parse("10 seconds"), Ok(Duration::from_secs(10)));
-        assert_eq!(parse("1_000ms"), Ok(Duration::from_secs(1)));
-        assert_eq!(parse("250us"), Ok(Duration::from_micros(250)));
-        assert_eq!(parse(" 2 h 5 min "), Ok(Duration::from_secs(7500)));
+        assert_eq!(parse("ttl", "500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse("ttl", "1s"), Ok(Duration::from_secs(1)));
+        assert_eq!(parse("ttl", "2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse("ttl", "1h 30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse("ttl", "1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse("ttl", "1d"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(parse("ttl", "10 seconds"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse("ttl", "1_000ms"), Ok(Duration::from_secs(1)));
+        assert_eq!(parse("ttl", "250us"), Ok(Duration::from_micros(250)));
+        assert_eq!(parse("ttl", " 2 h 5 min "), Ok(Duration::from_secs(7500)));
     }
 
     #[test]
@@ -101,13 +108,16 @@ mod tests {
             "99999999999999999999s",
             "300000d",
         ] {
-            assert!(parse(bad).is_err(), "{bad:?} should be rejected");
+            assert!(parse("ttl", bad).is_err(), "{bad:?} should be rejected");
         }
-        assert!(parse("1x").unwrap_err().contains("unknown unit `x`"));
-        assert!(parse("2 weeks")
+        assert!(parse("ttl", "1x").unwrap_err().contains("unknown unit `x`"));
+        assert!(parse("ttl", "2 weeks")
             .unwrap_err()
             .contains("unknown unit `weeks`"));
-        assert!(parse("30").unwrap_err().contains("without a unit"));
-        assert!(parse("0s").unwrap_err().contains("leave `ttl` out"));
+        assert!(parse("ttl", "30").unwrap_err().contains("without a unit"));
+        assert!(parse("ttl", "0s").unwrap_err().contains("leave `ttl` out"));
+        assert!(parse("refresh", "0s")
+            .unwrap_err()
+            .contains("`refresh` must be longer than zero"));
     }
 }

@@ -11,7 +11,7 @@
 //!
 //! ```ignore
 //! pub fn resolve(host: &str, port: u16) -> io::Result<IpAddr> {
-//!     static __MEMOKIT_SITE: Site = Site::new(&Config { id, name, ttl, capacity });
+//!     static __MEMOKIT_SITE: Site = Site::new(&Config { id, name, ttl, capacity, refresh });
 //!     let values = (&Kind::<io::Result<IpAddr>>::new()).memokit_values();
 //!     // Each check is one error at the checked type if it fails.
 //!     let cache = Cacheable::pass(/* Ok type */, CacheableError::pass(/* Err type */,
@@ -72,12 +72,12 @@ use crate::validate::{self, Decision};
 
 pub fn cached(args: TokenStream, item: TokenStream) -> TokenStream {
     let errors = Errors::default();
-    let options = Options::parse(args, &errors);
+    let mut options = Options::parse(args, &errors);
     let Some(func) = Func::parse(item.clone(), &errors) else {
         let errors = errors.into_compile_errors();
         return quote!(#errors #item);
     };
-    let decision = validate::check(&options, &func, &errors);
+    let decision = validate::check(&mut options, &func, &errors);
     let krate = krate::path(options.krate.as_ref());
     let expansion = Expansion::new(&options, &func, krate);
     // Rejected options are left out and the rest expanded, so later type
@@ -136,34 +136,21 @@ impl<'a> Expansion<'a> {
     fn config(&self, checked: bool) -> TokenStream {
         let name = self.func.name().to_string();
         let krate = &self.krate;
-        let ttl = match &self.options.ttl {
-            Some((Ttl::Literal(d), _)) => {
-                let nanos = u64::try_from(d.as_nanos()).expect("checked by duration::parse");
-                quote!(::core::option::Option::Some(::core::time::Duration::from_nanos(#nanos)))
+        let ttl = self.duration(self.options.ttl.as_ref(), "ttl", checked, None);
+        // `validate` accepted `refresh` only beside a `ttl`.
+        let shorter_than = self.options.ttl.as_ref().map(|(ttl, _)| match ttl {
+            Ttl::Literal(d) => {
+                let nanos = d.as_nanos();
+                quote!(#nanos)
             }
-            Some((Ttl::Const(expr), _)) => {
-                let typed = quote!(#krate::__private::ttl_value);
-                checked_const(
-                    expr,
-                    checked,
-                    quote!(::core::time::Duration),
-                    typed,
-                    |value| {
-                        vec![
-                            quote!(
-                                !#value.is_zero(),
-                                "memokit: `ttl` must be longer than zero: to cache forever, leave `ttl` out"
-                            ),
-                            quote!(
-                                #value.as_nanos() <= ::core::primitive::u64::MAX as ::core::primitive::u128,
-                                "memokit: `ttl` is too long a duration: at most 584 years fit"
-                            ),
-                        ]
-                    },
-                )
-            }
-            None => quote!(::core::option::Option::None),
-        };
+            Ttl::Const(expr) => quote!(#krate::__private::ttl_value(#expr).as_nanos()),
+        });
+        let refresh = self.duration(
+            self.options.refresh.as_ref(),
+            "refresh",
+            checked,
+            shorter_than,
+        );
         let capacity = match &self.options.capacity {
             Some((Capacity::Literal(n), _)) => {
                 let n = proc_macro2::Literal::u64_unsuffixed(*n);
@@ -197,8 +184,85 @@ impl<'a> Expansion<'a> {
                 name: #name,
                 ttl: #ttl,
                 capacity: #capacity,
+                refresh: #refresh,
             }
         }
+    }
+
+    /// The `Option<Duration>` of `ttl` or `refresh` (`option`), a constant
+    /// checked if `checked`; `shorter_than`: nanoseconds, a `u128`
+    /// expression, that it must be shorter than (checked here when either
+    /// side is a constant; `validate` compares two literals).
+    fn duration(
+        &self,
+        value: Option<&(Ttl, Span)>,
+        option: &str,
+        checked: bool,
+        shorter_than: Option<TokenStream>,
+    ) -> TokenStream {
+        let krate = &self.krate;
+        let shorter = |value: &TokenStream| {
+            shorter_than.as_ref().map(|limit| {
+                let message = format!(
+                    "memokit: `{option}` must be shorter than `ttl`: it is how old an entry gets before it is recomputed ahead of its expiry"
+                );
+                quote!(#value.as_nanos() < #limit, #message)
+            })
+        };
+        match value {
+            Some((Ttl::Literal(d), span)) => {
+                let nanos = u64::try_from(d.as_nanos()).expect("checked by duration::parse");
+                let value = quote!(::core::time::Duration::from_nanos(#nanos));
+                // Two literals were compared by `validate`; against a
+                // constant `ttl`, the compiler compares.
+                let assert = shorter(&value)
+                    .filter(|_| checked && self.ttl_is_const())
+                    .map(|args| quote_spanned!(*span=> const _: () = ::core::assert!(#args);));
+                match assert {
+                    Some(assert) => quote!(::core::option::Option::Some({ #assert #value })),
+                    None => quote!(::core::option::Option::Some(#value)),
+                }
+            }
+            Some((Ttl::Const(expr), _)) => {
+                let typed = match option {
+                    "ttl" => quote!(#krate::__private::ttl_value),
+                    _ => quote!(#krate::__private::refresh_value),
+                };
+                let zero = format!(
+                    "memokit: `{option}` must be longer than zero: {}, leave `{option}` out",
+                    if option == "ttl" {
+                        "to cache forever"
+                    } else {
+                        "to recompute only at expiry"
+                    }
+                );
+                let long =
+                    format!("memokit: `{option}` is too long a duration: at most 584 years fit");
+                checked_const(
+                    expr,
+                    checked,
+                    quote!(::core::time::Duration),
+                    typed,
+                    |value| {
+                        let value = quote!(#value);
+                        let mut asserts = vec![
+                            quote!(!#value.is_zero(), #zero),
+                            quote!(
+                                #value.as_nanos() <= ::core::primitive::u64::MAX as ::core::primitive::u128,
+                                #long
+                            ),
+                        ];
+                        asserts.extend(shorter(&value));
+                        asserts
+                    },
+                )
+            }
+            None => quote!(::core::option::Option::None),
+        }
+    }
+
+    fn ttl_is_const(&self) -> bool {
+        matches!(self.options.ttl, Some((Ttl::Const(_), _)))
     }
 
     /// The site static, the value policy and the cache, as locals.

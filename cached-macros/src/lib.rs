@@ -28,6 +28,7 @@ use proc_macro::TokenStream;
 /// |---|---|
 /// | (none) | permanent: one entry per distinct argument set |
 /// | `ttl = "1s"` | entries expire this long after they are stored (`ms`, `s`, `m`, `h`, `d`, as in `"1h 30m"`); or a constant `Duration` |
+/// | `refresh = "8m"` | with a longer `ttl`: an entry older than this is recomputed by the caller that finds it so, while the others keep getting it without waiting; or a constant `Duration` |
 /// | `capacity = 10_000` | at most this many entries; a scan-resistant policy picks what to evict; or a constant `usize` expression |
 /// | `key = <expr>` | the key is this expression over the arguments (and `self`) |
 ///
@@ -46,6 +47,30 @@ use proc_macro::TokenStream;
 /// assert_eq!(word_count("a b c"), 3);
 /// assert_eq!(word_count("a b c"), 3); // answered from the cache
 /// assert_eq!(word_count_memokit().stats().hits, 1);
+/// ```
+///
+/// With `refresh`, the caller that finds an entry due recomputes it and
+/// waits for that alone; the others are served the entry meanwhile. A
+/// success replaces the entry and restarts both clocks; an `Err` or a
+/// panic keeps it until its `ttl`:
+///
+/// ```
+/// use memokit::{cached, ManualClock};
+/// use std::time::Duration;
+///
+/// #[cached(ttl = "10m", refresh = "8m")]
+/// fn version(service: &str) -> Result<u32, String> {
+///     Ok(service.len() as u32)
+/// }
+///
+/// let clock = ManualClock::new();
+/// version_memokit().set_clock(clock.clone());
+/// assert_eq!(version("db"), Ok(2));
+/// clock.advance(Duration::from_secs(8 * 60));
+/// assert_eq!(version("db"), Ok(2)); // recomputed by this call
+/// clock.advance(Duration::from_secs(9 * 60));
+/// assert_eq!(version_memokit().peek("db"), Some(Ok(2))); // the ttl restarted
+/// assert_eq!(version_memokit().stats().refreshes, 1);
 /// ```
 ///
 /// # For facade crates

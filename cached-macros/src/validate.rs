@@ -6,7 +6,7 @@ use quote::ToTokens;
 use syn::visit::{self, Visit};
 use syn::{Expr, GenericParam, ReturnType, Type, TypeImplTrait, TypeReference};
 
-use crate::attr::Options;
+use crate::attr::{Options, Ttl};
 use crate::errors::Errors;
 use crate::func::Func;
 
@@ -19,11 +19,13 @@ pub enum Decision {
     Fallback,
 }
 
-/// Records every problem of `func` under `options`, and decides.
-pub fn check(options: &Options, func: &Func, errors: &Errors) -> Decision {
+/// Records every problem of `func` under `options`, and decides. An option
+/// that makes no sense beside the others is reported and left out.
+pub fn check(options: &mut Options, func: &Func, errors: &Errors) -> Decision {
     for again in &func.repeated {
         errors.spanned(again, "#[cached] is applied twice: remove one");
     }
+    check_refresh(options, errors);
     let mut problems = Problems {
         errors,
         found: false,
@@ -56,6 +58,33 @@ impl Problems<'_> {
     fn spanned(&mut self, tokens: impl quote::ToTokens, message: &str) {
         self.found = true;
         self.errors.spanned(tokens, message);
+    }
+}
+
+/// `refresh` goes with a longer `ttl`: it is how old an entry gets before it
+/// is recomputed ahead of its expiry. A constant on either side is checked
+/// where it is evaluated (see `expand`).
+fn check_refresh(options: &mut Options, errors: &Errors) {
+    let Some((refresh, span)) = &options.refresh else {
+        return;
+    };
+    let problem = match (&options.ttl, refresh) {
+        // A rejected `ttl` has its own error.
+        (None, _) if options.given("ttl") => Some(None),
+        (None, _) => Some(Some(
+            "`refresh` needs a `ttl`: an entry older than `refresh` is recomputed ahead of its expiry; add a longer one, like `ttl = \"10m\", refresh = \"8m\"`"
+                .to_owned(),
+        )),
+        (Some((Ttl::Literal(ttl), _)), Ttl::Literal(refresh)) if refresh >= ttl => Some(Some(format!(
+            "`refresh` must be shorter than `ttl` ({ttl:?}): it is how old an entry gets before it is recomputed ahead of its expiry, like `ttl = \"10m\", refresh = \"8m\"`"
+        ))),
+        _ => None,
+    };
+    if let Some(message) = problem {
+        if let Some(message) = message {
+            errors.at(*span, message);
+        }
+        options.refresh = None;
     }
 }
 
@@ -245,7 +274,7 @@ fn check_return(func: &Func, problems: &mut Problems) {
 /// `version` names what a tier stored; without a tier it means nothing.
 /// Only the option is rejected: the function is still cached.
 fn check_version(options: &Options, errors: &Errors) {
-    if let (Some((_, span)), false) = (&options.version, options.tier_given()) {
+    if let (Some((_, span)), false) = (&options.version, options.given("disk")) {
         errors.at(
             *span,
             "`version` only applies to a tier: add `disk`, or remove `version`",

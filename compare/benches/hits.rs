@@ -248,6 +248,7 @@ fn ttl(c: &mut Criterion) {
     keyed_case(&mut group, "plain", work);
     keyed_case(&mut group, "rwlock", hand_ttl);
     keyed_case(&mut group, "memokit", mk::ttl);
+    keyed_case(&mut group, "memokit-refresh", mk::refresh);
     keyed_case(&mut group, "cached", peer::ttl);
     keyed_case(&mut group, "moka", |x| MOKA_TTL.get_with(x, || work(x)));
     group.bench_function("instant_now", |b| b.iter(Instant::now));

@@ -34,6 +34,13 @@ pub mod mk {
         work(x)
     }
 
+    /// [`ttl`] with refresh-ahead: hits before `refresh` cost what TTL
+    /// hits cost.
+    #[cached(ttl = "1h", refresh = "50m")]
+    pub fn refresh(x: u64) -> u64 {
+        work(x)
+    }
+
     #[cached(capacity = 10_000)]
     pub fn bounded(x: u64) -> u64 {
         work(x)

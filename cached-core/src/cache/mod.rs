@@ -49,6 +49,11 @@ pub struct Cache<K, V> {
     /// low bits for the bucket and the top seven for its tags).
     shard_mask: usize,
     ttl: Option<u64>,
+    /// `refresh`: an entry's deadline is this long after it was stored, and
+    /// it expires [`grace`](Self::grace) later (at `ttl`).
+    refresh: Option<u64>,
+    /// `ttl - refresh` with `refresh`, else zero.
+    grace: u64,
     time: TimeSource,
     counters: Counters,
     ops: ValueOps<V>,
@@ -72,6 +77,9 @@ enum Begin<V> {
     Stored,
     /// Not stored: the caller waits for the key's flight, or leads one.
     Flight(FlightRole<V>),
+    /// Stored, due for a refresh that nobody runs: the caller runs it, in
+    /// this flight, while others get the entry (`eager` as for `Flight`).
+    Refresh(Ticket, Option<Arc<Flight<V>>>),
     /// The caller is inside a read or write of this cache (a value's
     /// `Clone` on a hit, a key's `Eq`): writing would wait for itself.
     Inside,
@@ -84,17 +92,11 @@ macro_rules! lead_then_compute {
     ($cache:expr, $policy:ty, $hash:expr, $key:expr, $compute:expr) => {
         // `ref mut`: the leader stays where `lead` wrote it, not copied.
         match $cache.lead::<$policy>($hash, $key) {
-            Ok(ref mut leader) => match leader.read_tier() {
-                Some((value, left)) => {
-                    leader.complete::<$policy>(&value, Origin::Tier(left));
-                    value
-                }
-                None => {
-                    let value = $compute();
-                    leader.complete::<$policy>(&value, Origin::Computed);
-                    value
-                }
-            },
+            Ok(ref mut leader) => {
+                let mut value = $compute();
+                leader.complete::<$policy>(&mut value, Origin::Computed);
+                value
+            }
             Err(value) => value,
         }
     };
@@ -145,6 +147,15 @@ where
         let per_shard = config.capacity.map_or(usize::MAX, |cap| cap / shards);
         let remainder = config.capacity.map_or(0, |cap| cap % shards);
         let ttl = config.ttl.map(clock::duration_nanos);
+        let refresh = config.refresh.map(clock::duration_nanos);
+        let grace = match (ttl, refresh) {
+            (_, None) => 0,
+            (Some(ttl), Some(refresh)) if refresh > 0 && refresh < ttl => ttl - refresh,
+            (_, Some(_)) => panic!(
+                "memokit: `{}` has a `refresh` without a longer `ttl`; give `ttl` longer than `refresh`",
+                config.name
+            ),
+        };
         if ttl.is_some() {
             housekeeper::start();
         }
@@ -155,12 +166,14 @@ where
             shards: (0..shards)
                 .map(|i| {
                     let cap = per_shard.saturating_add(usize::from(i < remainder));
-                    CachePadded(ShardLock::new(Shard::new(cap), config.name))
+                    CachePadded(ShardLock::new(Shard::new(cap, grace), config.name))
                 })
                 .collect(),
             hasher,
             shard_mask: shards - 1,
             ttl,
+            refresh,
+            grace,
             time: TimeSource::system(),
             counters: Counters::new(),
             ops: ValueOps::of::<P>(),
@@ -232,8 +245,18 @@ where
         deadline == NEVER || self.time.is_surely_before(deadline)
     }
 
+    /// Whether an entry with this deadline has yet to expire: with
+    /// `refresh`, it may be due for a refresh and still live.
+    fn is_unexpired(&self, deadline: u64) -> bool {
+        self.is_live(deadline.saturating_add(self.grace))
+    }
+
+    /// The deadline of an entry stored at `now`: when it is due for a
+    /// refresh, or without `refresh` when it expires.
     fn deadline_from(&self, now: u64) -> u64 {
-        self.ttl.map_or(NEVER, |ttl| now.saturating_add(ttl))
+        self.refresh
+            .or(self.ttl)
+            .map_or(NEVER, |after| now.saturating_add(after))
     }
 
     /// The fast path: a lock-free shared read, a borrowed lookup, a clone.
@@ -364,11 +387,11 @@ where
         let tier_key = self.tier_key(&key);
         let mut key = Some(key);
         let mut read_first = false;
-        let ticket = loop {
+        let (ticket, refreshing) = loop {
             match self.begin::<P>(hash, &mut key, false, read_first) {
                 Begin::Hit(v) => return Err(v),
                 Begin::Stored => read_first = true,
-                Begin::Inside => return Ok(self.leader(hash, policy_hash, UNCACHED, None)),
+                Begin::Inside => return Ok(self.leader(hash, policy_hash, UNCACHED, false, None)),
                 Begin::Flight(FlightRole::Wait(flight)) => {
                     match flight.wait(self.config.name, P::clone_value) {
                         Outcome::Value(v) => {
@@ -378,19 +401,29 @@ where
                         Outcome::Retry => continue,
                     }
                 }
-                Begin::Flight(FlightRole::Lead(ticket, _)) => break ticket,
+                Begin::Flight(FlightRole::Lead(ticket, _)) => break (ticket, false),
+                Begin::Refresh(ticket, _) => break (ticket, true),
             }
         };
-        Ok(self.leader(hash, policy_hash, ticket, tier_key))
+        let mut leader = self.leader(hash, policy_hash, ticket, refreshing, tier_key);
+        // Here rather than beside the computation: in a debug build every
+        // local of the frame that computes stays on the stack under a
+        // recursion, and this frame is gone by then.
+        match leader.answer_from_tier::<P>() {
+            Some(value) => Err(value),
+            None => Ok(leader),
+        }
     }
 
-    /// The caller that computes `key`, its clock started if this miss is
-    /// one of those timed (see `Stats::compute_time`).
+    /// The caller that computes `key` (`refreshing` its due entry), its
+    /// clock started if this miss is one of those timed (see
+    /// `Stats::compute_time`).
     fn leader(
         &self,
         hash: u64,
         policy_hash: u32,
         ticket: Ticket,
+        refreshing: bool,
         tier_key: TierKey,
     ) -> Leader<'_, K, V> {
         Leader {
@@ -398,6 +431,7 @@ where
             hash,
             policy_hash,
             done: false,
+            refreshing,
             ticket,
             started: self.counters.should_time().then(Stopwatch::start),
             tier_key,
@@ -408,6 +442,11 @@ where
     /// shard's write lock, then joins or starts the key's flight, which then
     /// takes the key; `eager` as in [`Shard::begin_flight`]. Values are
     /// cloned only under a shared read, never the write lock.
+    ///
+    /// With `refresh`, an entry past its deadline but not expired is due:
+    /// the shared read serves it while another caller refreshes it (so
+    /// that caller is the only one to wait), and the first caller to find
+    /// it due under the write lock becomes that caller.
     fn begin<P: ValuePolicy<V>>(
         &self,
         hash: u64,
@@ -423,9 +462,11 @@ where
         // reader slot), or a read nested in another. A shared read finds a
         // stored value without retracting the publication, as the write
         // lock would.
-        if read_first || size_of::<K>() == 0 {
+        if read_first || size_of::<K>() == 0 || self.refresh.is_some() {
             let shard = self.shard(hash).read_guard();
-            let found = self.find_live::<&K, P>(&shard, hash, &key);
+            let found = self
+                .find_live::<&K, P>(&shard, hash, &key)
+                .or_else(|| self.find_refreshing::<P>(&shard, hash, key));
             drop(shard);
             if let Some(value) = found {
                 self.counters.hit();
@@ -442,10 +483,49 @@ where
             if self.is_live(entry.deadline) {
                 return Begin::Stored;
             }
+            if self.is_unexpired(entry.deadline) {
+                // Due. Refreshed by a caller since the shared read: served
+                // by the next one.
+                if shard.is_computing(hash, |k| k == key) {
+                    return Begin::Stored;
+                }
+                return match shard.begin_flight(hash, slot, eager) {
+                    FlightRole::Lead(ticket, flight) => Begin::Refresh(ticket, flight),
+                    FlightRole::Wait(_) => unreachable!("no flight of the key, checked above"),
+                };
+            }
             shard.remove(hash, |k| k == key);
             self.counters.expired(1);
         }
         Begin::Flight(shard.begin_flight(hash, slot, eager))
+    }
+
+    /// With `refresh`, a copy of the key's entry if it is due for a refresh
+    /// that another caller runs: callers get it meanwhile, without waiting.
+    fn find_refreshing<P: ValuePolicy<V>>(
+        &self,
+        shard: &Shard<K, V>,
+        hash: u64,
+        key: &K,
+    ) -> Option<V> {
+        self.refresh?;
+        let found = shard.find(hash, |k| k == key)?;
+        if !self.is_unexpired(found.deadline) || !shard.is_computing(hash, |k| k == key) {
+            return None;
+        }
+        found.touch();
+        self.counters.refresh_hit();
+        Some(P::clone_value(&found.value))
+    }
+
+    /// A copy of the key's unexpired entry, due for a refresh or not.
+    fn current<P: ValuePolicy<V>>(&self, hash: u64, key: &K) -> Option<V> {
+        self.shard(hash).read(|shard| {
+            shard
+                .find(hash, |k| k == key)
+                .filter(|e| self.is_unexpired(e.deadline))
+                .map(|e| P::clone_value(&e.value))
+        })
     }
 
     /// The key's hash for the eviction policy of a bounded cache (0 when
@@ -512,7 +592,7 @@ where
         let Some(removed) = shard.remove(hash, |k| query.matches(k)) else {
             return false;
         };
-        let live = self.is_live(removed.deadline);
+        let live = self.is_unexpired(removed.deadline);
         if !live {
             self.counters.expired(1);
         }
@@ -539,7 +619,7 @@ where
         self.shard(hash).read(|shard| {
             shard
                 .find(hash, |k| query.matches(k))
-                .filter(|e| self.is_live(e.deadline))
+                .filter(|e| self.is_unexpired(e.deadline))
                 .map(|e| (self.ops.clone_value)(&e.value))
         })
     }
@@ -635,6 +715,8 @@ where
     policy_hash: u32,
     /// `complete` ran: nothing left for `drop` to do.
     done: bool,
+    /// The computation refreshes an entry that was due (see `refresh`).
+    refreshing: bool,
     ticket: Ticket,
     /// `None`: this computation is not timed.
     started: Option<Stopwatch>,
@@ -666,8 +748,19 @@ where
         }
     }
 
+    /// The second tier's value of the key, stored in memory and handed to
+    /// the waiters as a computed one would be, if the tier has one.
+    fn answer_from_tier<P: ValuePolicy<V>>(&mut self) -> Option<V> {
+        let (mut value, left) = self.read_tier()?;
+        self.complete::<P>(&mut value, Origin::Tier(left));
+        Some(value)
+    }
+
+    /// Stores `value` if `P` allows and the flight was not forgotten, and
+    /// hands it to the waiters. A refresh that returned what is not stored
+    /// (an `Err`) keeps the entry, and `value` becomes a copy of it.
     #[inline(never)]
-    fn complete<P: ValuePolicy<V>>(&mut self, value: &V, origin: Origin) {
+    fn complete<P: ValuePolicy<V>>(&mut self, value: &mut V, origin: Origin) {
         let cache = self.cache;
         if self.ticket == UNCACHED {
             self.done = true;
@@ -681,6 +774,9 @@ where
         let cacheable = stored.is_some();
         self.done = true;
         self.count(origin);
+        if self.refreshing {
+            cache.counters.refreshed(cacheable);
+        }
         let left = match origin {
             Origin::Computed => None,
             Origin::Tier(left) => left,
@@ -712,6 +808,11 @@ where
                 None => None,
             };
             flight.finish(copy);
+        }
+        if self.refreshing && !cacheable {
+            if let Some(current) = key.as_ref().and_then(|k| cache.current::<P>(self.hash, k)) {
+                *value = current;
+            }
         }
         // Last: the waiters are woken even if a `Drop` here panics.
         drop((key, garbage));
@@ -747,6 +848,9 @@ where
         cache
             .counters
             .miss(self.started.as_ref().map(Stopwatch::ticks));
+        if self.refreshing {
+            cache.counters.refreshed(false);
+        }
         if self.ticket == UNCACHED {
             return;
         }
@@ -785,7 +889,7 @@ where
         let tier_key = self.tier_key(&key);
         let mut key = Some(key);
         let mut read_first = false;
-        let (ticket, flight) = loop {
+        let (ticket, flight, refreshing) = loop {
             let joined = match self.begin::<P>(hash, &mut key, true, read_first) {
                 Begin::Hit(v) => return v,
                 Begin::Stored => {
@@ -796,7 +900,10 @@ where
                     AwaitFlight::new(flight, self.config.name, P::clone_value)
                 }
                 Begin::Flight(FlightRole::Lead(ticket, flight)) => {
-                    break (ticket, flight.expect("eager flight"))
+                    break (ticket, flight.expect("eager flight"), false)
+                }
+                Begin::Refresh(ticket, flight) => {
+                    break (ticket, flight.expect("eager flight"), true)
                 }
                 // A task polled inside a read of its own cache: nothing to
                 // do but what a write from there does.
@@ -810,13 +917,12 @@ where
                 Outcome::Retry => continue,
             }
         };
-        let mut leader = self.leader(hash, policy_hash, ticket, tier_key);
-        if let Some((value, left)) = leader.read_tier() {
-            leader.complete::<P>(&value, Origin::Tier(left));
+        let mut leader = self.leader(hash, policy_hash, ticket, refreshing, tier_key);
+        if let Some(value) = leader.answer_from_tier::<P>() {
             return value;
         }
-        let value = task::lead(&flight, compute).await;
-        leader.complete::<P>(&value, Origin::Computed);
+        let mut value = task::lead(&flight, compute).await;
+        leader.complete::<P>(&mut value, Origin::Computed);
         value
     }
 }

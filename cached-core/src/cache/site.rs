@@ -304,6 +304,7 @@ mod tests {
         name: "f",
         ttl: None,
         capacity: None,
+        refresh: None,
     };
     static SITE: Site = Site::new(&CONFIG);
     static OTHER: Site = Site::new(&CONFIG);

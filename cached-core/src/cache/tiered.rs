@@ -85,7 +85,12 @@ mod enabled {
         /// The tier's value of this leader's key and its nanoseconds left
         /// to live (`None`: forever), if it has one.
         #[inline]
+        ///
+        /// A refresh recomputes: the tier holds the entry being refreshed.
         pub(in crate::cache) fn read_tier(&self) -> Option<(V, Option<u64>)> {
+            if self.refreshing {
+                return None;
+            }
             let key = self.tier_key.as_deref()?;
             let tier = self.cache.tier.as_ref()?;
             let (value, left) = tier.read(key, &self.cache.env())?;
@@ -232,6 +237,7 @@ mod tests {
                 id: concat!("tiered::tests::", stringify!($config)),
                 name: stringify!($config),
                 ttl: $ttl,
+                refresh: None,
                 capacity: None,
             };
         };

@@ -25,6 +25,7 @@ pub(super) fn reference_hit_cost() -> Duration {
         name: "reference",
         ttl: None,
         capacity: None,
+        refresh: None,
     };
     let cache: Cache<u64, u64> = Cache::new(&REFERENCE, String::new(), AllValues);
     cache.insert(1, 1);

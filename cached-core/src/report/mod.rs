@@ -21,7 +21,7 @@ pub use verdict::{HitCostSource, Mode, Verdict};
 /// Taking it costs well under a millisecond per cache; it changes no counts.
 ///
 /// # Method
-/// - Counts (hits, misses, evictions, expirations) are the caches' own
+/// - Counts (hits, misses, evictions, expirations, refreshes) are the caches' own
 ///   statistics, exact at the moment each cache is read.
 /// - *Compute time* is timed around a miss's call of the function (every
 ///   miss at first, then a random sample, scaled: see
@@ -95,9 +95,10 @@ pub fn report() -> Report {
 /// Its `Display` renders an aligned table, most time saved first:
 ///
 /// ```text
-/// function                 mode            entries  hits   misses  hit rate  evicted  expired  compute  hit cost  saved     verdict
-/// app::slow_square         permanent             10    90      10     90.0%        0        0   2.1 ms     25 ns  189.0 ms  worth it
-/// app::add_one             permanent            100  9900     100     99.0%        0        0     1 ns     21 ns   -198 µs  not worth it: computes in 1 ns and a hit costs 21 ns
+/// function          mode                 entries  hits   misses  hit rate  evicted  expired  refreshed                      compute  hit cost  saved     verdict
+/// app::slow_square  permanent                 10    90      10     90.0%        0        0                                  2.1 ms     25 ns  189.0 ms  worth it
+/// app::config       ttl 10m, refresh 8m        1  9998       2     99.9%        0        0  1, 0 failed, 3 hits meanwhile   1.1 ms     14 ns   11.0 s   worth it
+/// app::add_one      permanent                100  9900     100     99.0%        0        0                                    1 ns     21 ns   -198 µs  not worth it: computes in 1 ns and a hit costs 21 ns
 /// ```
 #[derive(Clone, Debug)]
 pub struct Report {
@@ -140,6 +141,8 @@ pub struct Row {
     pub location: String,
     /// Its options: permanent, `ttl`, `capacity`.
     pub mode: Mode,
+    /// `refresh`: an entry this old is recomputed ahead of its `ttl`.
+    pub refresh: Option<Duration>,
     /// Live entries now.
     pub entries: usize,
     /// Calls answered from the cache.
@@ -152,6 +155,13 @@ pub struct Row {
     pub evictions: u64,
     /// Entries removed because their `ttl` passed.
     pub expirations: u64,
+    /// With `refresh`: recomputations of entries due for it (see
+    /// [`Stats::refreshes`](crate::Stats::refreshes)).
+    pub refreshes: u64,
+    /// Of those, the ones that returned an `Err` or panicked.
+    pub failed_refreshes: u64,
+    /// Hits served an entry due for a refresh while its refresh ran.
+    pub refresh_hits: u64,
     /// Mean time of one miss's computation, without the timer's overhead.
     pub mean_compute: Duration,
     /// Median time of one miss's computation, without the timer's overhead:
@@ -193,12 +203,16 @@ impl Row {
             path,
             location,
             mode,
+            refresh: config.refresh,
             entries,
             hits: stats.hits,
             misses: stats.misses,
             hit_rate: stats.hit_rate(),
             evictions: stats.evictions,
             expirations: stats.expirations,
+            refreshes: stats.refreshes,
+            failed_refreshes: stats.failed_refreshes,
+            refresh_hits: stats.refresh_hits,
             mean_compute,
             median_compute,
             hit_cost,

@@ -4,7 +4,7 @@ use std::fmt;
 
 use super::{HitCostSource, Report, Row};
 
-const COLUMNS: [(&str, Align); 12] = [
+const COLUMNS: [(&str, Align); 13] = [
     ("function", Align::Left),
     ("mode", Align::Left),
     ("entries", Align::Right),
@@ -13,6 +13,7 @@ const COLUMNS: [(&str, Align); 12] = [
     ("hit rate", Align::Right),
     ("evicted", Align::Right),
     ("expired", Align::Right),
+    ("refreshed", Align::Left),
     ("compute", Align::Right),
     ("hit cost", Align::Right),
     ("saved", Align::Right),
@@ -26,25 +27,43 @@ enum Align {
 }
 
 impl Row {
-    fn cells(&self) -> [String; 12] {
+    fn cells(&self) -> [String; 13] {
         let reference = match self.hit_cost_source {
             HitCostSource::OwnEntry => "",
             HitCostSource::Reference => "*",
         };
+        let mode = match self.refresh {
+            Some(refresh) => format!("{}, refresh {refresh:?}", self.mode),
+            None => self.mode.to_string(),
+        };
         [
             self.path.clone(),
-            self.mode.to_string(),
+            mode,
             self.entries.to_string(),
             self.hits.to_string(),
             self.misses.to_string(),
             percent(self.hit_rate),
             self.evictions.to_string(),
             self.expirations.to_string(),
+            self.refreshed(),
             human(self.mean_compute.as_nanos() as i128),
             format!("{}{reference}", human(self.hit_cost.as_nanos() as i128)),
             human(i128::from(self.time_saved_ns)),
             self.verdict.to_string(),
         ]
+    }
+}
+
+impl Row {
+    /// `12, 1 failed, 340 hits meanwhile`; empty without `refresh`.
+    fn refreshed(&self) -> String {
+        if self.refresh.is_none() {
+            return String::new();
+        }
+        format!(
+            "{}, {} failed, {} hits meanwhile",
+            self.refreshes, self.failed_refreshes, self.refresh_hits
+        )
     }
 }
 
@@ -54,7 +73,7 @@ impl fmt::Display for Report {
             return writeln!(f, "memokit: no cached function has been used yet");
         }
         let header = COLUMNS.map(|(name, _)| name.to_owned());
-        let lines: Vec<[String; 12]> = std::iter::once(header)
+        let lines: Vec<[String; 13]> = std::iter::once(header)
             .chain(self.rows.iter().map(Row::cells))
             .collect();
         let widths: Vec<usize> = (0..COLUMNS.len())
@@ -86,7 +105,7 @@ impl fmt::Display for Report {
     }
 }
 
-fn write_line(f: &mut fmt::Formatter<'_>, cells: &[String; 12], widths: &[usize]) -> fmt::Result {
+fn write_line(f: &mut fmt::Formatter<'_>, cells: &[String; 13], widths: &[usize]) -> fmt::Result {
     let last = cells.len() - 1;
     for (c, cell) in cells.iter().enumerate() {
         let width = widths[c];

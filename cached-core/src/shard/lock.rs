@@ -183,6 +183,7 @@ mod tests {
             name: "solo",
             ttl,
             capacity: None,
+            refresh: None,
         }));
         Box::leak(Box::new(Cache::new(config, "solo".to_owned(), AllValues)))
     }

@@ -210,8 +210,13 @@ pub(crate) struct Shard<K, V> {
     next_serial: u64,
     /// At most this many entries; `usize::MAX` when unbounded.
     capacity: usize,
-    /// No entry expires before this time.
+    /// No entry's deadline is before this time.
     earliest_deadline: u64,
+    /// How long after its deadline an entry expires: with `refresh`, an
+    /// entry's deadline is when it is due for a refresh (hits before it
+    /// stay on the fast path) and it expires `ttl - refresh` later; zero
+    /// otherwise, when the deadline is the expiry.
+    grace: u64,
     /// When expired entries were last swept.
     pub(crate) last_sweep: u64,
     /// Insertions since the last sweep: a full shard sweeps before evicting
@@ -222,8 +227,9 @@ pub(crate) struct Shard<K, V> {
 }
 
 impl<K: Eq, V> Shard<K, V> {
-    /// A shard holding at most `capacity` entries (`usize::MAX`: unbounded).
-    pub(crate) fn new(capacity: usize) -> Self {
+    /// A shard holding at most `capacity` entries (`usize::MAX`: unbounded),
+    /// whose entries expire `grace` after their deadline.
+    pub(crate) fn new(capacity: usize, grace: u64) -> Self {
         let bounded = capacity != usize::MAX;
         let capacity = if bounded {
             capacity.clamp(1, MAX_ENTRIES)
@@ -239,6 +245,7 @@ impl<K: Eq, V> Shard<K, V> {
             next_serial: 0,
             capacity,
             earliest_deadline: NEVER,
+            grace,
             last_sweep: 0,
             inserts_since_sweep: 0,
             garbage: Garbage::new(),
@@ -260,7 +267,10 @@ impl<K: Eq, V> Shard<K, V> {
         if self.deadlines.is_empty() {
             return self.entries.len();
         }
-        self.deadlines.iter().filter(|&&d| d > now).count()
+        self.deadlines
+            .iter()
+            .filter(|&&d| self.expiry(d) > now)
+            .count()
     }
 
     /// The first entry of the slab, if any: with a zero-sized key type,
@@ -296,6 +306,12 @@ impl<K: Eq, V> Shard<K, V> {
                 is_key(&entries[i as usize].key)
             })
             .copied()
+    }
+
+    /// When an entry with this deadline expires.
+    #[inline]
+    pub(crate) fn expiry(&self, deadline: u64) -> u64 {
+        deadline.saturating_add(self.grace)
     }
 
     #[inline]
@@ -452,7 +468,7 @@ impl<K: Eq, V> Shard<K, V> {
         }
         self.inserts_since_sweep += 1;
         if self.entries.len() >= self.capacity {
-            if self.earliest_deadline <= now && self.inserts_since_sweep > self.entries.len() / 16 {
+            if self.may_hold_expired(now) && self.inserts_since_sweep > self.entries.len() / 16 {
                 made_room.expired += self.sweep(now);
             }
             while self.entries.len() >= self.capacity {
@@ -534,8 +550,12 @@ impl<K: Eq, V> Shard<K, V> {
         let Some(policy) = &mut self.policy else {
             return false;
         };
-        let deadlines = &self.deadlines;
-        let dead = |i: u32| deadlines.get(i as usize).is_some_and(|&d| d <= now);
+        let (deadlines, grace) = (&self.deadlines, self.grace);
+        let dead = |i: u32| {
+            deadlines
+                .get(i as usize)
+                .is_some_and(|&d| d.saturating_add(grace) <= now)
+        };
         let victim = policy.victim(&mut self.entries, dead);
         match victim {
             Some(Victim::Expired(i)) => {
@@ -562,7 +582,7 @@ impl<K: Eq, V> Shard<K, V> {
             self.earliest_deadline = NEVER;
             return 0;
         }
-        if self.earliest_deadline > now {
+        if !self.may_hold_expired(now) {
             return 0;
         }
         let mut removed = 0;
@@ -570,7 +590,7 @@ impl<K: Eq, V> Shard<K, V> {
         // Backwards, so the entry moved into a hole was already checked.
         for i in (0..self.entries.len()).rev() {
             let deadline = self.deadlines[i];
-            if deadline <= now {
+            if self.expiry(deadline) <= now {
                 self.remove_at(i as u32);
                 removed += 1;
             } else {
@@ -597,7 +617,15 @@ impl<K: Eq, V> Shard<K, V> {
 
     /// Whether some entry may have expired by `now`.
     pub(crate) fn may_hold_expired(&self, now: u64) -> bool {
-        self.earliest_deadline <= now
+        self.expiry(self.earliest_deadline) <= now
+    }
+
+    /// Whether a computation of this key is in flight that new callers
+    /// would join: with `refresh`, the refresh of its due entry.
+    pub(crate) fn is_computing(&self, hash: u64, is_key: impl Fn(&K) -> bool) -> bool {
+        self.flights
+            .find(hash, |f| !f.forgotten && is_key(&f.key))
+            .is_some()
     }
 
     pub(crate) fn clear(&mut self) {
@@ -657,7 +685,7 @@ mod tests {
     /// flight without waiters allocates nothing.
     #[test]
     fn forgotten_flights_still_reach_their_waiters() {
-        let mut shard: Shard<u64, u64> = Shard::new(usize::MAX);
+        let mut shard: Shard<u64, u64> = Shard::new(usize::MAX, 0);
         let hash = Hasher::default().hash_one(7u64);
         let mut key = Some(7);
         let FlightRole::Lead(first, None) = shard.begin_flight(hash, &mut key, false) else {
@@ -687,7 +715,7 @@ mod tests {
     #[test]
     fn random_operations_keep_the_shard_consistent() {
         for capacity in [1, 2, 7, 64, usize::MAX] {
-            let mut shard: Shard<u64, u64> = Shard::new(capacity);
+            let mut shard: Shard<u64, u64> = Shard::new(capacity, 0);
             let hasher = Hasher::default();
             let mut x = 0x2545_F491_4F6C_DD1Du64;
             for step in 0..20_000u64 {

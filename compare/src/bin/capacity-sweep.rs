@@ -23,6 +23,7 @@ fn memokit(keys: &[u64], capacity: usize) -> f64 {
         name: "sweep",
         ttl: None,
         capacity: Some(capacity),
+        refresh: None,
     }));
     let values = (&Kind::<u64>::new()).memokit_values();
     let cache: Cache<u64, u64> = Cache::new(config, "sweep".to_owned(), values);

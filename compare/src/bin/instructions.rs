@@ -56,6 +56,7 @@ fn subject(name: &str) -> Option<fn(u64) -> u64> {
         "memokit-keyed" => mk::keyed,
         "memokit-no-arg" => |_| mk::no_arg(),
         "memokit-ttl" => mk::ttl,
+        "memokit-refresh" => mk::refresh,
         "memokit-bounded" => mk::bounded,
         "memokit-str" => mk_str,
         "cached-keyed" => peer::keyed,

@@ -1,0 +1,10 @@
+use memokit::cached;
+
+#[cached(ttl = "10m", refresh = "8 fortnights")]
+fn config(service: &str) -> String {
+    service.to_owned()
+}
+
+fn main() {
+    let _ = config("db");
+}
