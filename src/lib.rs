@@ -30,4 +30,6 @@ pub mod __private {
         Lookup, OwnedKey, PlainKind, ResultKind, Site,
     };
     pub use memokit_core::{starve_clock, StarvedClock};
+    #[cfg(feature = "disk")]
+    pub use memokit_core::{tier_codec, TierKey, TierSpec, TierValue};
 }

@@ -13,6 +13,8 @@ mod report;
 mod shard;
 pub mod stats;
 mod sync;
+#[cfg(feature = "tier")]
+mod tier;
 mod time;
 
 pub use cache::bounds::{CacheKey, CacheValue};
@@ -30,4 +32,12 @@ pub use cache::values::{
 pub use cache::{Cache, Miss};
 pub use report::{report, HitCostSource, Mode, Report, Row, Verdict};
 pub use stats::Stats;
+#[cfg(feature = "tier")]
+pub use tier::{
+    checks::{TierKey, TierValue},
+    codec::{codec as tier_codec, Codec, StoredPart},
+    health::{COOL_DOWN, TRIP_AFTER},
+    namespace::{Namespace, TierSpec},
+    store::{Store, Stored, TierError, TierErrorKind, WallTime},
+};
 pub use time::clock::{starve_clock, Clock, ManualClock, StarvedClock, PRECISE_WINDOW};

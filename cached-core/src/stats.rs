@@ -20,6 +20,7 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 use crate::sync::padded::CachePadded;
+use crate::sync::this_thread;
 use crate::time::stopwatch::to_nanos;
 
 /// A snapshot of one cache's counters.
@@ -76,6 +77,17 @@ pub struct Stats {
     /// (see `compute_time`), accurate to 1/8 either way. Unlike the mean, a
     /// few slow calls (a preempted thread) do not move it.
     pub median_compute: Duration,
+    /// Of `hits`, those read from the function's tier (`disk`): calls that
+    /// missed in memory and found the value stored by an earlier run.
+    pub tier_hits: u64,
+    /// Reads of the tier: one per miss in memory while the tier is in use.
+    pub tier_reads: u64,
+    /// Failures of the tier (unusable store, failed read or write, an entry
+    /// that does not decode), none of which failed a call; see the README's
+    /// "Beyond one process".
+    pub tier_errors: u64,
+    /// Total time spent reading the tier, hits and misses.
+    pub tier_read_time: Duration,
 }
 
 /// A thread times every one of its first `ALWAYS_TIMED` misses of a cache;
@@ -99,6 +111,18 @@ impl Stats {
     /// `hits + misses`: the completed calls.
     pub fn calls(&self) -> u64 {
         self.hits + self.misses
+    }
+
+    /// `tier_read_time / tier_reads`, or zero before the first read: what
+    /// a hit read from the tier costs.
+    pub fn mean_tier_read(&self) -> Duration {
+        match u32::try_from(self.tier_reads) {
+            Ok(0) => Duration::ZERO,
+            Ok(n) => self.tier_read_time / n,
+            Err(_) => {
+                Duration::from_secs_f64(self.tier_read_time.as_secs_f64() / self.tier_reads as f64)
+            }
+        }
     }
 
     /// `compute_time / misses`, or zero before the first miss.
@@ -159,7 +183,16 @@ pub(crate) struct Counters {
     failed_refreshes: AtomicU64,
     refresh_hits: AtomicU64,
     compute_times: Histogram,
+    /// The tier's counters: a miss in memory is slow already, so these are
+    /// plain atomic adds.
+    tier: [AtomicU64; TIER_FIELDS],
 }
+
+const TIER_HITS: usize = 0;
+const TIER_READS: usize = 1;
+const TIER_ERRORS: usize = 2;
+const TIER_READ_NANOS: usize = 3;
+const TIER_FIELDS: usize = 4;
 
 /// The fields of a per-thread [`CounterSlot`].
 const HITS: usize = 0;
@@ -181,6 +214,7 @@ impl Counters {
             failed_refreshes: AtomicU64::new(0),
             refresh_hits: AtomicU64::new(0),
             compute_times: Histogram::new(),
+            tier: Default::default(),
         }
     }
 
@@ -253,6 +287,28 @@ impl Counters {
         add(&self.expirations, n);
     }
 
+    /// A value read from the tier.
+    #[cfg_attr(not(feature = "tier"), allow(dead_code))]
+    pub(crate) fn tier_hit(&self) {
+        add(&self.tier[TIER_HITS], 1);
+    }
+
+    /// A read of the tier that took `took`.
+    #[cfg_attr(not(feature = "tier"), allow(dead_code))]
+    pub(crate) fn tier_read(&self, took: Duration) {
+        add(&self.tier[TIER_READS], 1);
+        add(
+            &self.tier[TIER_READ_NANOS],
+            u64::try_from(took.as_nanos()).unwrap_or(u64::MAX),
+        );
+    }
+
+    /// A failure of the tier.
+    #[cfg_attr(not(feature = "tier"), allow(dead_code))]
+    pub(crate) fn tier_error(&self) {
+        add(&self.tier[TIER_ERRORS], 1);
+    }
+
     /// Counts a refresh; `stored`: it returned a value that was stored.
     pub(crate) fn refreshed(&self, stored: bool) {
         add(&self.refreshes, 1);
@@ -279,6 +335,10 @@ impl Counters {
             refresh_hits: load(&self.refresh_hits),
             compute_time: Duration::from_nanos(to_nanos(estimated_ticks(&counts))),
             median_compute: Duration::from_nanos(to_nanos(self.compute_times.median())),
+            tier_hits: load(&self.tier[TIER_HITS]),
+            tier_reads: load(&self.tier[TIER_READS]),
+            tier_errors: load(&self.tier[TIER_ERRORS]),
+            tier_read_time: Duration::from_nanos(load(&self.tier[TIER_READ_NANOS])),
         }
     }
 
@@ -302,6 +362,9 @@ impl Counters {
             counter.store(0, Ordering::Relaxed);
         }
         self.compute_times.clear();
+        for counter in &self.tier {
+            counter.store(0, Ordering::Relaxed);
+        }
     }
 }
 
@@ -327,10 +390,8 @@ fn estimated_ticks(counts: &[u64; FIELDS]) -> u64 {
 /// True about once in `n` calls on this thread, at random (a xorshift
 /// generator per thread: no shared state, no pattern in the calls).
 fn one_in(n: u32) -> bool {
-    thread_local! {
-        static STATE: Cell<u32> = const { Cell::new(0x9E37_79B9) };
-    }
-    STATE.with(|state| {
+    this_thread::with(|this| {
+        let state = &this.random;
         let mut x = state.get();
         x ^= x << 13;
         x ^= x >> 17;
@@ -351,12 +412,12 @@ fn bump(counter: &AtomicU64, n: u64) {
 /// a line.
 type CounterSlot = CachePadded<[AtomicU64; FIELDS]>;
 
-/// Slots in the first bucket; bucket `b` holds `FIRST << b`.
+/// Slots in the first bucket; each further bucket holds twice as many.
 const FIRST: usize = 4;
 /// Enough buckets for a billion threads alive at once.
 const BUCKETS: usize = 28;
 /// Length of the bucket array: a power of two, so a hit masks the bucket
-/// instead of checking it; the buckets from `BUCKETS` on stay empty.
+/// instead of checking it; bucket 0 and those above `BUCKETS` stay empty.
 const BUCKET_ARRAY: usize = 32;
 
 /// Counters with one single-writer slot per live thread.
@@ -365,7 +426,8 @@ const BUCKET_ARRAY: usize = 32;
 /// size, allocated the first time a thread of their range counts, so a
 /// cache used by few threads holds few slots.
 struct PerThread {
-    /// Bucket `b`: null, or `FIRST << b` slots from `Box<[CounterSlot]>`.
+    /// Bucket `b`: null, or `bucket_len(b)` slots from `Box<[CounterSlot]>`;
+    /// bucket 0 stays null.
     buckets: [AtomicPtr<CounterSlot>; BUCKET_ARRAY],
     /// Counts of threads that are exiting and gave their index back already
     /// (a cached function called from a thread-local's destructor); these
@@ -374,18 +436,30 @@ struct PerThread {
 }
 
 /// Where a thread's slot is in every [`PerThread`]: bucket and offset,
-/// with `offset < FIRST << bucket`. A bucket of `UNASSIGNED` or `EXITING`
-/// (never allocated) means the thread has no slot.
+/// with `offset < bucket_len(bucket)`, kept in the thread's record. A
+/// bucket of `UNASSIGNED` or `EXITING` (never allocated) means the thread
+/// has no slot.
 type Position = (usize, usize);
 
 /// The position of a thread index.
 fn locate(index: usize) -> Position {
     let bucket = (index / FIRST + 1).ilog2() as usize;
-    (bucket, index - FIRST * ((1 << bucket) - 1))
+    (bucket + 1, index - FIRST * ((1 << bucket) - 1))
 }
 
+/// Bucket `b` (from 1) holds `FIRST << (b - 1)` slots.
 fn bucket_len(bucket: usize) -> usize {
-    FIRST << bucket
+    FIRST << (bucket - 1)
+}
+
+/// This thread's position.
+#[inline(always)]
+fn position() -> Position {
+    this_thread::with(|this| this.counters_at.get())
+}
+
+fn set_position(position: Position) {
+    this_thread::with(|this| this.counters_at.set(position));
 }
 
 impl PerThread {
@@ -408,7 +482,7 @@ impl PerThread {
     /// This thread's slot, if it has one here yet.
     #[inline]
     fn mine(&self) -> Option<&[AtomicU64; FIELDS]> {
-        self.slot(POSITION.with(Cell::get))
+        self.slot(position())
     }
 
     /// Two loads and no bounds check: this runs on every hit.
@@ -427,7 +501,7 @@ impl PerThread {
 
     #[cold]
     fn add_slow(&self, count: impl Fn(&[AtomicU64; FIELDS])) {
-        let (bucket, _) = match POSITION.with(Cell::get) {
+        let (bucket, _) = match position() {
             (UNASSIGNED, _) => assign_position(),
             position => position,
         };
@@ -513,16 +587,14 @@ impl Drop for PerThread {
     }
 }
 
-/// This thread has no index yet (a bucket that is never allocated).
-const UNASSIGNED: usize = BUCKET_ARRAY - 2;
+/// This thread has no index yet: the record's first value, a bucket that
+/// is never allocated.
+const UNASSIGNED: usize = 0;
 /// This thread is exiting and has given its index back.
 const EXITING: usize = BUCKET_ARRAY - 1;
-const _: () = assert!(BUCKETS <= UNASSIGNED && BUCKETS <= EXITING);
+const _: () = assert!(BUCKETS < EXITING);
 
 thread_local! {
-    /// The thread's slot position in every cache; no destructor, so reading
-    /// it is one thread-local load, valid even while the thread exits.
-    static POSITION: Cell<Position> = const { Cell::new((UNASSIGNED, 0)) };
     /// Gives the thread's index back when it exits.
     static RELEASE: Release = const { Release(Cell::new(usize::MAX)) };
 }
@@ -552,7 +624,7 @@ fn assign_position() -> Position {
             (EXITING, 0)
         }
     };
-    POSITION.with(|p| p.set(position));
+    set_position(position);
     position
 }
 
@@ -562,7 +634,7 @@ impl Drop for Release {
     fn drop(&mut self) {
         // The lock orders this thread's last slot writes before the next
         // owner's first read of them.
-        POSITION.with(|p| p.set((EXITING, 0)));
+        set_position((EXITING, 0));
         FREE.lock().0.push(Reverse(self.0.get()));
     }
 }
@@ -645,15 +717,15 @@ mod tests {
 
     #[test]
     fn buckets_tile_the_indices() {
-        let mut expected = (0, 0);
+        let mut expected = (1, 0);
         for index in 0..10_000 {
             assert_eq!(locate(index), expected, "index {index}");
             expected.1 += 1;
-            if expected.1 == FIRST << expected.0 {
+            if expected.1 == bucket_len(expected.0) {
                 expected = (expected.0 + 1, 0);
             }
         }
-        assert_eq!(locate(FIRST * ((1 << BUCKETS) - 1) - 1).0, BUCKETS - 1);
+        assert_eq!(locate(FIRST * ((1 << BUCKETS) - 1) - 1).0, BUCKETS);
     }
 
     #[test]

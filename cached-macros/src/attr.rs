@@ -72,6 +72,33 @@ const OPTIONS: &[OptionDef] = &[
             );
         }),
     },
+    OptionDef {
+        name: "disk",
+        listed: "`disk`",
+        example: "write `disk`",
+        aliases: &["persist", "persistent", "disk_store", "file"],
+        conflicts: &[],
+        set: Set::Flag(|options, name, errors| {
+            if cfg!(feature = "disk") {
+                options.disk = Some(name);
+            } else {
+                errors.at(
+                    name,
+                    "`disk` needs memokit's cargo feature `disk`: depend on `memokit = { version = \"0.1\", features = [\"disk\"] }`",
+                );
+            }
+        }),
+    },
+    OptionDef {
+        name: "version",
+        listed: "`version = 1`",
+        example: "write `version = 2`",
+        aliases: &[],
+        conflicts: &[],
+        set: Set::Value(|options, value, name, errors| {
+            options.version = version(&value, errors).map(|v| (v, name));
+        }),
+    },
     // For facade crates that re-export memokit; not listed to users.
     OptionDef {
         name: "crate",
@@ -104,9 +131,9 @@ enum Set {
     /// `name = <value>`: reads the value, with the span of the option's
     /// name; a rejected value records its error and leaves the option unset.
     Value(fn(&mut Options, Expr, Span, &Errors)),
-    /// A bare `name`, given the span of the name.
-    #[allow(dead_code)] // no flag yet; `disk` and `redis` will be
-    Flag(fn(&mut Options, Span)),
+    /// A bare `name`, given the span of the name; a rejected flag records
+    /// its error and leaves the option unset.
+    Flag(fn(&mut Options, Span, &Errors)),
 }
 
 fn option(name: &str) -> Option<&'static OptionDef> {
@@ -122,6 +149,10 @@ pub struct Options {
     /// `Err` when `key` was given but rejected: the function is then not
     /// checked for a missing key on top of the error already reported.
     pub key: Option<Result<Key, Rejected>>,
+    /// `disk`: the span of the flag.
+    pub disk: Option<Span>,
+    /// `version = N`, and the span of the option's name.
+    pub version: Option<(u64, Span)>,
     /// `crate = path::to::memokit`, for a facade that re-exports the attribute.
     pub krate: Option<syn::Path>,
     /// The options seen so far, accepted or not, to catch duplicates and
@@ -239,7 +270,7 @@ impl Options {
                     errors.at(eq.span, format!("`{text}` takes no value: {}", def.example));
                     skip_to_comma(input);
                 } else if self.saw(def, name.span(), errors) {
-                    set(self, name.span());
+                    set(self, name.span(), errors);
                 }
                 return Ok(());
             }
@@ -485,6 +516,23 @@ fn capacity(value: &Expr, errors: &Errors) -> Option<Capacity> {
     None
 }
 
+/// `version = 2`: a non-negative integer literal.
+fn version(value: &Expr, errors: &Errors) -> Option<u64> {
+    if let Expr::Lit(ExprLit {
+        lit: Lit::Int(i), ..
+    }) = value
+    {
+        if let Ok(n) = i.base10_parse::<u64>() {
+            return Some(n);
+        }
+    }
+    errors.spanned(
+        value,
+        "`version` takes a non-negative integer literal, like `version = 2`: bump it to drop what earlier builds stored",
+    );
+    None
+}
+
 /// `crate = facade::memokit`, or the same path as a string, as serde takes it.
 fn crate_path(value: Expr, errors: &Errors) -> Option<syn::Path> {
     match value {
@@ -545,7 +593,7 @@ mod tests {
     fn lists_the_options_users_pick_from() {
         assert_eq!(
             known_list(),
-            "the options are `ttl = \"1s\"`, `refresh = \"8m\"`, `capacity = 1000` and `key = <expr>`"
+            "the options are `ttl = \"1s\"`, `refresh = \"8m\"`, `capacity = 1000`, `key = <expr>`, `disk` and `version = 1`"
         );
     }
 

@@ -64,7 +64,10 @@ use crate::errors::Errors;
 use crate::fallback;
 use crate::func::Func;
 use crate::krate;
-use crate::spans::{checked_const, checked_key, checked_value, key_binding, query_part};
+use crate::spans::{
+    checked_const, checked_key, checked_tier_value, checked_value, key_binding, query_part,
+    span_range, tier_key_part,
+};
 use crate::validate::{self, Decision};
 
 pub fn cached(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -271,6 +274,10 @@ impl<'a> Expansion<'a> {
         let ret = &self.func.ret;
         let krate = &self.krate;
         let checked_site = checked_value(krate, ret, quote!(&#site));
+        let checked_site = match self.options.disk {
+            Some(_) => checked_tier_value(krate, ret, checked_site),
+            None => checked_site,
+        };
         let instance = self.instance_type();
         // A type parameter that is not `'static` cannot tell instantiations
         // apart; the compiler's error then points at the first parameter.
@@ -282,18 +289,83 @@ impl<'a> Expansion<'a> {
         // The type name of a closure here spells this function's path with
         // the generic arguments of the function and of its `impl`, `Self`
         // included, also for an associated function without receiver.
-        let resolve = quote_spanned! {span=>
-            #checked_site.cache::<#instance, _, #ret, _>(
-                ::core::any::type_name_of_val(&|| ()), #values,
-            )
+        let (tier_spec, resolve) = match self.tier_spec() {
+            Some(spec) => {
+                let tier = mixed("__MEMOKIT_TIER");
+                let resolve = quote_spanned! {span=>
+                    #checked_site.cache_tiered::<#instance, _, #ret, _>(
+                        ::core::any::type_name_of_val(&|| ()), #values,
+                        &#tier, #krate::__private::tier_codec,
+                    )
+                };
+                (
+                    Some(quote!(static #tier: #krate::__private::TierSpec = #spec;)),
+                    resolve,
+                )
+            }
+            None => (
+                None,
+                quote_spanned! {span=>
+                    #checked_site.cache::<#instance, _, #ret, _>(
+                        ::core::any::type_name_of_val(&|| ()), #values,
+                    )
+                },
+            ),
         };
         quote! {
             static #site: #krate::__private::Site = #krate::__private::Site::new(#config);
+            #tier_spec
             #[allow(unused_imports)]
             use #krate::__private::{PlainKind as _, ResultKind as _};
             let #values = (&#krate::__private::Kind::<#ret>::new()).memokit_values();
             let #cache = #resolve;
         }
+    }
+
+    /// The `TierSpec` of a tiered function, `None` for others.
+    fn tier_spec(&self) -> Option<TokenStream> {
+        self.options.disk?;
+        let krate = &self.krate;
+        let fingerprint = proc_macro2::Literal::u64_suffixed(self.fingerprint());
+        let version = self.options.version.as_ref().map_or(0, |(v, _)| *v);
+        let version = proc_macro2::Literal::u64_suffixed(version);
+        Some(quote! {
+            #krate::__private::TierSpec {
+                backend: "disk",
+                store: #krate::__private::disk_store,
+                krate: ::core::env!("CARGO_PKG_NAME"),
+                fingerprint: #fingerprint,
+                version: #version,
+            }
+        })
+    }
+
+    /// FNV-1a 64 of the signature's types as written (and of the `key`
+    /// expression, which decides what a stored key means): a tier's entries
+    /// written by another signature are never read by this one. Stable
+    /// across builds and compilers, unlike `std`'s `Hash`.
+    fn fingerprint(&self) -> u64 {
+        let mut text = String::new();
+        for arg in &self.func.args {
+            text.push_str(&arg.ty.to_token_stream().to_string());
+            text.push(',');
+        }
+        text.push_str("->");
+        text.push_str(&self.func.ret.to_token_stream().to_string());
+        if let Some(key) = self.options.key() {
+            text.push_str(" key=");
+            text.push_str(&key.expr.to_token_stream().to_string());
+        }
+        fnv1a64(text.as_bytes())
+    }
+
+    /// A key part checked for the tier too, when the function has one.
+    fn tiered_part(&self, part: TokenStream, tokens: &impl ToTokens, after: Span) -> TokenStream {
+        if self.options.disk.is_none() {
+            return part;
+        }
+        let (start, end) = span_range(tokens);
+        tier_key_part(&self.krate, part, start, end, after)
     }
 
     /// `fn() -> (T, U,)` of the type parameters, so each instantiation of a
@@ -309,16 +381,23 @@ impl<'a> Expansion<'a> {
 
     /// The borrowed form of the key, built from the arguments.
     fn query(&self) -> TokenStream {
+        let after = self.func.sig.paren_token.span.close();
         if let Some(key) = self.options.key() {
             let expr = key.expr.to_token_stream();
-            return checked_key(&self.krate, &expr, key.name, self.func.name().span());
+            let query = checked_key(&self.krate, &expr, key.name, self.func.name().span());
+            let option = quote_spanned!(key.name=> key);
+            return self.tiered_part(query, &quote!(#option #expr), after);
         }
-        let after = self.func.sig.paren_token.span.close();
         let parts: Vec<TokenStream> = self
             .func
             .args
             .iter()
-            .map(|arg| query_part(&self.krate, arg, after))
+            .map(|arg| {
+                let part = query_part(&self.krate, arg, after);
+                let name = &arg.name;
+                let ty = &arg.ty;
+                self.tiered_part(part, &quote!(#name #ty), after)
+            })
             .collect();
         match parts.as_slice() {
             [] => quote!(&()),
@@ -461,6 +540,13 @@ impl<'a> Expansion<'a> {
             }
         }
     }
+}
+
+/// FNV-1a, 64 bits: a fixed, documented hash.
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
+        (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// `self.id` in a key expression becomes `__memokit_self.id` in the

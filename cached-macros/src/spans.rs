@@ -185,9 +185,37 @@ pub fn checked_value(krate: &TokenStream, ret: &Type, value: TokenStream) -> Tok
     }
 }
 
+/// `value` once the stored part of the return type `ret` is checked to be
+/// storable in a tier (`serde`): one error at `ret` if it is not, as in
+/// [`checked_value`].
+pub fn checked_tier_value(krate: &TokenStream, ret: &Type, value: TokenStream) -> TokenStream {
+    let (first, last) = span_range(ret);
+    let at_first = spanned_krate(krate, first);
+    let kind = quote_spanned!(first=> (&#at_first::__private::Kind::<#ret>::new()));
+    let stored = quote_spanned!(last=> 0);
+    let check = spanned_path(krate, "TierValue", first, last);
+    quote_spanned! {first=>
+        #check(&#kind.memokit_parts().#stored, #value)
+    }
+}
+
+/// A key part (`query`, as [`query_part`] or [`checked_key`] builds it)
+/// checked to be storable in a tier: one error at the tokens from `start`
+/// to `end` if its owned form is not `serde::Serialize`.
+pub fn tier_key_part(
+    krate: &TokenStream,
+    query: TokenStream,
+    start: Span,
+    end: Span,
+    after: Span,
+) -> TokenStream {
+    let deref = quote_spanned!(start=> *);
+    check_call(krate, "TierKey", quote!(#deref #query), start, end, after)
+}
+
 /// `::memokit::__private::<check>::pass` or `::query`, from `first` to `last`.
 pub fn spanned_path(krate: &TokenStream, check: &str, first: Span, last: Span) -> TokenStream {
-    let method = if check.starts_with("Cacheable") {
+    let method = if check.starts_with("Cacheable") || check == "TierValue" {
         "pass"
     } else {
         "query"

@@ -37,6 +37,7 @@ pub fn check(options: &mut Options, func: &Func, errors: &Errors) -> Decision {
         check_key(&key.expr, func, &mut problems);
     }
     check_return(func, &mut problems);
+    check_version(options, errors);
     // A rejected `key` leaves the key unknown: expanding without it would
     // report the arguments as keys, on top of the key's own error.
     let key_rejected = matches!(options.key, Some(Err(_)));
@@ -266,6 +267,17 @@ fn check_return(func: &Func, problems: &mut Problems) {
         problems.spanned(
             borrow,
             "#[cached] cannot return a borrow: cached values outlive the call; return an owned value (`String`, `Vec<T>`, `Arc<T>`)",
+        );
+    }
+}
+
+/// `version` names what a tier stored; without a tier it means nothing.
+/// Only the option is rejected: the function is still cached.
+fn check_version(options: &Options, errors: &Errors) {
+    if let (Some((_, span)), false) = (&options.version, options.given("disk")) {
+        errors.at(
+            *span,
+            "`version` only applies to a tier: add `disk`, or remove `version`",
         );
     }
 }

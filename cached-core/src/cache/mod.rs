@@ -8,6 +8,7 @@ pub(crate) mod housekeeper;
 pub(crate) mod key;
 pub(crate) mod registry;
 pub(crate) mod site;
+pub(crate) mod tiered;
 pub(crate) mod values;
 
 use std::future::Future;
@@ -56,6 +57,9 @@ pub struct Cache<K, V> {
     time: TimeSource,
     counters: Counters,
     ops: ValueOps<V>,
+    /// The second tier (`disk`), asked on a miss; see `tiered.rs`.
+    #[cfg(feature = "tier")]
+    tier: Option<crate::tier::link::Tier<K, V>>,
 }
 
 /// A lookup that found nothing: the hash and the owned key, for
@@ -87,12 +91,23 @@ macro_rules! lead_then_compute {
         match $cache.lead::<$policy>($hash, $key) {
             Ok(ref mut leader) => {
                 let mut value = $compute();
-                leader.complete::<$policy>(&mut value);
+                leader.complete::<$policy>(&mut value, Origin::Computed);
                 value
             }
             Err(value) => value,
         }
     };
+}
+
+/// Where the value a leader completes with came from.
+#[derive(Clone, Copy)]
+enum Origin {
+    /// The function computed it: it is stored in both tiers.
+    Computed,
+    /// Read from the second tier, with this many nanoseconds left to live
+    /// (`None`: forever): stored in memory only.
+    #[cfg_attr(not(feature = "tier"), allow(dead_code))]
+    Tier(Option<u64>),
 }
 
 /// The ticket of a leader without a flight, which stores nothing (see
@@ -126,6 +141,10 @@ where
     /// A new, empty cache for the instance `path` of the function `config`
     /// describes. `P` decides which values are stored.
     pub fn new<P: ValuePolicy<V>>(config: &'static Config, path: String, _values: P) -> Self {
+        Self::untiered::<P>(config, path)
+    }
+
+    fn untiered<P: ValuePolicy<V>>(config: &'static Config, path: String) -> Self {
         let shards = shard_count(config.capacity);
         let per_shard = config.capacity.map_or(usize::MAX, |cap| cap / shards);
         let remainder = config.capacity.map_or(0, |cap| cap % shards);
@@ -160,6 +179,8 @@ where
             time: TimeSource::system(),
             counters: Counters::new(),
             ops: ValueOps::of::<P>(),
+            #[cfg(feature = "tier")]
+            tier: None,
         }
     }
 
@@ -365,13 +386,14 @@ where
         // Taken before locking, and the key then moves into the flight: no
         // `Hash` or `Clone` of it runs under the lock.
         let policy_hash = self.policy_hash(&key);
+        let tier_key = self.tier_key(&key);
         let mut key = Some(key);
         let mut read_first = false;
         let ticket = loop {
             match self.begin::<P>(hash, &mut key, false, read_first) {
                 Begin::Hit(v) => return Err(v),
                 Begin::Stored => read_first = true,
-                Begin::Inside => return Ok(self.leader(hash, policy_hash, UNCACHED)),
+                Begin::Inside => return Ok(self.leader(hash, policy_hash, UNCACHED, None)),
                 Begin::Flight(FlightRole::Wait(flight)) => {
                     match flight.wait(self.config.name, P::clone_value) {
                         Outcome::Value(v) => {
@@ -384,12 +406,25 @@ where
                 Begin::Flight(FlightRole::Lead(ticket, _)) => break ticket,
             }
         };
-        Ok(self.leader(hash, policy_hash, ticket))
+        let mut leader = self.leader(hash, policy_hash, ticket, tier_key);
+        // Here rather than beside the computation: in a debug build every
+        // local of the frame that computes stays on the stack under a
+        // recursion, and this frame is gone by then.
+        match leader.answer_from_tier::<P>() {
+            Some(value) => Err(value),
+            None => Ok(leader),
+        }
     }
 
     /// The caller that computes `key`, its clock started if this miss is
     /// one of those timed (see `Stats::compute_time`).
-    fn leader(&self, hash: u64, policy_hash: u32, ticket: Ticket) -> Leader<'_, K, V> {
+    fn leader(
+        &self,
+        hash: u64,
+        policy_hash: u32,
+        ticket: Ticket,
+        tier_key: TierKey,
+    ) -> Leader<'_, K, V> {
         Leader {
             cache: self,
             hash,
@@ -397,6 +432,7 @@ where
             done: false,
             ticket,
             started: self.counters.should_time().then(Stopwatch::start),
+            tier_key,
         }
     }
 
@@ -524,6 +560,7 @@ where
         (hash, policy_hash): (u64, u32),
         key: K,
         value: V,
+        left: Option<u64>,
     ) {
         let now = if self.ttl.is_some() {
             self.time.now()
@@ -537,7 +574,14 @@ where
         {
             self.counters.expired(shard.sweep(now));
         }
-        let deadline = self.deadline_from(now);
+        // A value read from the tier keeps the expiry it had there (with
+        // `refresh`, it is due `grace` before that expiry, or at once).
+        let deadline = match (self.deadline_from(now), left) {
+            (NEVER, _) | (_, None) => self.deadline_from(now),
+            (deadline, Some(left)) => {
+                deadline.min(now.saturating_add(left).saturating_sub(self.grace))
+            }
+        };
         let made_room = shard.insert(hash, policy_hash, key, value, deadline, now);
         self.counters.evicted(made_room.evicted);
         self.counters.expired(made_room.expired);
@@ -547,6 +591,12 @@ where
     /// Removes every entry. Computations in flight still answer their
     /// waiters but store nothing.
     pub fn clear(&self) {
+        self.clear_memory();
+        self.clear_tier();
+    }
+
+    /// Removes every entry in memory, leaving the second tier as it is.
+    fn clear_memory(&self) {
         for shard in self.shards.iter() {
             self.write(&shard.0).clear();
         }
@@ -554,6 +604,7 @@ where
 
     /// Removes the entry of this key; true if there was a live one.
     pub fn invalidate<Q: Lookup<K>>(&self, query: Q) -> bool {
+        self.invalidate_tier(&query);
         let hash = query.hash_with(&self.hasher);
         let mut shard = self.write_shard(hash);
         shard.forget_flight(hash, |k| query.matches(k));
@@ -573,11 +624,12 @@ where
         if !(self.ops.is_cacheable)(&value) {
             return;
         }
+        self.insert_tier(&key, &value);
         let hash = self.hasher.hash_one(&key);
         let policy_hash = self.policy_hash(&key);
         let mut shard = self.write_shard(hash);
         shard.forget_flight(hash, |k| *k == key);
-        self.store_locked(&mut shard, (hash, policy_hash), key, value);
+        self.store_locked(&mut shard, (hash, policy_hash), key, value, None);
     }
 
     /// The live value of this key, without computing it or counting a hit.
@@ -638,7 +690,9 @@ where
     }
 
     /// Replaces the system clock, for deterministic TTL tests. Clears the
-    /// cache, whose deadlines were stamped by the old clock.
+    /// cache in memory, whose deadlines were stamped by the old clock; a
+    /// second tier keeps its entries, whose expiries are wall-clock times
+    /// (the new clock's advances move the tier's wall clock on as much).
     ///
     /// # Panics
     /// If a clock was already set for this cache.
@@ -649,7 +703,7 @@ where
                 self.config.name
             );
         }
-        self.clear();
+        self.clear_memory();
     }
 
     /// Removes expired entries from every shard that may hold some.
@@ -685,7 +739,16 @@ where
     ticket: Ticket,
     /// `None`: this computation is not timed.
     started: Option<Stopwatch>,
+    /// The key's bytes in the second tier, when the cache has one in use.
+    #[cfg_attr(not(feature = "tier"), allow(dead_code))]
+    tier_key: TierKey,
 }
+
+/// The key's bytes in the second tier; nothing without the `tier` feature.
+#[cfg(feature = "tier")]
+type TierKey = Option<Vec<u8>>;
+#[cfg(not(feature = "tier"))]
+type TierKey = Option<std::convert::Infallible>;
 
 impl<K, V> Leader<'_, K, V>
 where
@@ -711,17 +774,35 @@ where
         }
     }
 
+    /// Counts the call: a value from the tier is a hit (the function did
+    /// not run), a computed one a miss.
+    fn count(&self, origin: Origin) {
+        match origin {
+            Origin::Computed => self
+                .cache
+                .counters
+                .miss(self.started.as_ref().map(Stopwatch::ticks)),
+            Origin::Tier(_) => self.cache.counters.hit(),
+        }
+    }
+
+    /// The second tier's value of the key, stored in memory and handed to
+    /// the waiters as a computed one would be, if the tier has one.
+    fn answer_from_tier<P: ValuePolicy<V>>(&mut self) -> Option<V> {
+        let (mut value, left) = self.read_tier()?;
+        self.complete::<P>(&mut value, Origin::Tier(left));
+        Some(value)
+    }
+
     /// Stores `value` if `P` allows and the flight was not forgotten, and
     /// hands it to the waiters. A refresh that returned what is not stored
     /// (an `Err`) keeps the entry, and `value` becomes a copy of it.
     #[inline(never)]
-    fn complete<P: ValuePolicy<V>>(&mut self, value: &mut V) {
+    fn complete<P: ValuePolicy<V>>(&mut self, value: &mut V, origin: Origin) {
         let cache = self.cache;
         if self.ticket == UNCACHED {
             self.done = true;
-            cache
-                .counters
-                .miss(self.started.as_ref().map(Stopwatch::ticks));
+            self.count(origin);
             return;
         }
         // Copies are made with no lock held (`Clone` may use the cache) and
@@ -730,16 +811,20 @@ where
         let stored = P::is_cacheable(value).then(|| P::clone_value(value));
         let cacheable = stored.is_some();
         self.done = true;
-        cache
-            .counters
-            .miss(self.started.as_ref().map(Stopwatch::ticks));
+        self.count(origin);
+        let left = match origin {
+            Origin::Computed => None,
+            Origin::Tier(left) => left,
+        };
+        let mut in_memory = false;
         let (flight, leftover, garbage) = {
             let mut shard = cache.write_shard(self.hash);
             let ended = shard.end_flight(self.hash, self.ticket & !REFRESHING);
             let leftover = match (ended.key, stored) {
                 (Some(key), Some(copy)) if ended.registered => {
                     let hashes = (self.hash, self.policy_hash);
-                    cache.store_locked(&mut shard, hashes, key, copy);
+                    cache.store_locked(&mut shard, hashes, key, copy, left);
+                    in_memory = true;
                     (None, None)
                 }
                 // Forgotten meanwhile, or not stored: the key and the copy
@@ -765,6 +850,11 @@ where
         }
         // Last: the waiters are woken even if a `Drop` here panics.
         drop((key, garbage));
+        // After the waiters are woken, so that none waits for the tier; a
+        // key forgotten meanwhile (`invalidate`, `clear`) is not written.
+        if in_memory && matches!(origin, Origin::Computed) {
+            self.write_tier(value);
+        }
     }
 }
 
@@ -830,6 +920,7 @@ where
     ) -> V {
         let Miss { hash, key } = miss;
         let policy_hash = self.policy_hash(&key);
+        let tier_key = self.tier_key(&key);
         let mut key = Some(key);
         let mut read_first = false;
         let (ticket, flight) = loop {
@@ -857,9 +948,12 @@ where
                 Outcome::Retry => continue,
             }
         };
-        let mut leader = self.leader(hash, policy_hash, ticket);
+        let mut leader = self.leader(hash, policy_hash, ticket, tier_key);
+        if let Some(value) = leader.answer_from_tier::<P>() {
+            return value;
+        }
         let mut value = task::lead(&flight, compute).await;
-        leader.complete::<P>(&mut value);
+        leader.complete::<P>(&mut value, Origin::Computed);
         value
     }
 }

@@ -110,28 +110,63 @@ impl Site {
         V: CacheValue,
         P: ValuePolicy<V>,
     {
-        let first = self
-            .first
-            .get()
-            .filter(|first| same_name(first.instance, instance));
-        match first.and_then(Resolved::cache::<G, K, V>) {
+        match self.first_cache::<G, K, V>(instance) {
             Some(cache) => cache,
-            None => self.find::<G, K, V, P>(instance, values),
+            None => self.find::<G, K, V>(instance, |config, path| Cache::new(config, path, values)),
         }
     }
 
-    /// Another instantiation than the first: walks the chain, and resolves
-    /// through the registry when this site has not seen it yet.
-    #[inline(never)]
-    fn find<G: ?Sized + 'static, K, V, P>(
+    /// [`cache`](Self::cache) of a function with a second tier (`disk`)
+    /// described by `tier`: `codec`, generic over the key and value types
+    /// with the bounds the tier needs, makes their encoding on first use,
+    /// so [`Cache`] itself requires nothing more of them.
+    #[cfg(feature = "tier")]
+    #[inline]
+    pub fn cache_tiered<G: ?Sized + 'static, K, V, P>(
         &'static self,
         instance: &'static str,
         values: P,
+        tier: &'static crate::TierSpec,
+        codec: fn(P) -> Box<dyn crate::tier::codec::Codec<K, V>>,
     ) -> &'static Cache<K, V>
     where
         K: CacheKey,
         V: CacheValue,
         P: ValuePolicy<V>,
+    {
+        match self.first_cache::<G, K, V>(instance) {
+            Some(cache) => cache,
+            None => self.find::<G, K, V>(instance, |config, path| {
+                Cache::tiered::<P>(config, path, tier, codec(values))
+            }),
+        }
+    }
+
+    /// The first instantiation this site resolved, if it is the one asked.
+    #[inline]
+    fn first_cache<G: ?Sized + 'static, K: 'static, V: 'static>(
+        &'static self,
+        instance: &'static str,
+    ) -> Option<&'static Cache<K, V>> {
+        let first = self
+            .first
+            .get()
+            .filter(|first| same_name(first.instance, instance));
+        first.and_then(Resolved::cache::<G, K, V>)
+    }
+
+    /// Another instantiation than the first: walks the chain, and resolves
+    /// through the registry (making the cache with `make`) when this site
+    /// has not seen it yet.
+    #[inline(never)]
+    fn find<G: ?Sized + 'static, K, V>(
+        &'static self,
+        instance: &'static str,
+        make: impl FnOnce(&'static Config, String) -> Cache<K, V>,
+    ) -> &'static Cache<K, V>
+    where
+        K: CacheKey,
+        V: CacheValue,
     {
         let mut node = self.first.get();
         while let Some(resolved) = node {
@@ -142,26 +177,23 @@ impl Site {
             }
             node = resolved.next.get().map(|next| &**next);
         }
-        self.resolve::<G, K, V, P>(instance, values)
+        self.resolve::<G, K, V>(instance, make)
     }
 
     #[cold]
-    fn resolve<G: ?Sized + 'static, K, V, P>(
+    fn resolve<G: ?Sized + 'static, K, V>(
         &'static self,
         instance: &'static str,
-        values: P,
+        make: impl FnOnce(&'static Config, String) -> Cache<K, V>,
     ) -> &'static Cache<K, V>
     where
         K: CacheKey,
         V: CacheValue,
-        P: ValuePolicy<V>,
     {
         let tag = tag_of::<G, K, V>();
         let config = self.config;
         let path = instance_path(instance, config.name);
-        let cache = registry::resolve(config.id, &path, tag, || {
-            Cache::new(config, path.clone(), values)
-        });
+        let cache = registry::resolve(config.id, &path, tag, || make(config, path.clone()));
         self.remember(tag, instance, (cache as *const Cache<K, V>).cast());
         cache
     }

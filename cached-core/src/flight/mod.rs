@@ -13,11 +13,11 @@ pub(crate) mod task;
 mod wakers;
 
 use parking_lot::{Condvar, Mutex};
-use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
+use crate::sync::this_thread;
 use wakers::Wakers;
 
 enum State<V> {
@@ -35,27 +35,19 @@ enum State<V> {
 /// unlike the address of a thread-local.
 pub(crate) type Owner = u64;
 
-thread_local! {
-    static OWNER: Cell<Owner> = const { Cell::new(0) };
-}
-
 static NEXT_OWNER: AtomicU64 = AtomicU64::new(1);
 
 /// The current thread's [`Owner`] id.
 #[inline]
 pub(crate) fn current_owner() -> Owner {
-    OWNER
-        .try_with(|id| match id.get() {
-            0 => {
-                let fresh = NEXT_OWNER.fetch_add(1, Ordering::Relaxed);
-                id.set(fresh);
-                fresh
-            }
-            known => known,
-        })
-        // A thread past its thread-locals gets a fresh id on every call: it
-        // cannot recognise its own flights, but never mistakes another's.
-        .unwrap_or_else(|_| NEXT_OWNER.fetch_add(1, Ordering::Relaxed))
+    this_thread::with(|this| match this.owner.get() {
+        0 => {
+            let fresh = NEXT_OWNER.fetch_add(1, Ordering::Relaxed);
+            this.owner.set(fresh);
+            fresh
+        }
+        known => known,
+    })
 }
 
 /// One computation in progress, shared with its waiters. A leader that

@@ -12,6 +12,8 @@
 //! lock-free read shows in the thread's reader slot), a few per thread:
 //! deeper nestings go unrecorded, and only lose the check.
 
+use std::cell::Cell;
+
 /// How a thread holds a lock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Access {
@@ -41,29 +43,36 @@ impl Drop for Holding {
     }
 }
 
+/// Most locks recorded at once; deeper nestings go unrecorded.
+const DEPTH: usize = 8;
+
+/// Lock addresses (aligned, so bit 0 is free: set for a write), innermost
+/// last; kept in the thread's record. A lock is recorded at most once: a
+/// thread that holds one reads it again without recording, and never
+/// writes it.
+#[cfg_attr(loom, allow(dead_code))]
+pub(crate) struct Held {
+    locks: [Cell<usize>; DEPTH],
+    len: Cell<usize>,
+}
+
+impl Held {
+    /// Nothing held.
+    pub(crate) const fn new() -> Self {
+        Held {
+            locks: [const { Cell::new(0) }; DEPTH],
+            len: Cell::new(0),
+        }
+    }
+}
+
 #[cfg(not(loom))]
 mod imp {
-    use std::cell::Cell;
+    use super::{Access, Held, DEPTH};
+    use crate::sync::this_thread;
 
-    use super::Access;
-
-    const DEPTH: usize = 8;
-
-    /// Lock addresses (aligned, so bit 0 is free: set for a write),
-    /// innermost last. A lock is recorded at most once: a thread that
-    /// holds one reads it again without recording, and never writes it.
-    struct Held {
-        locks: [Cell<usize>; DEPTH],
-        len: Cell<usize>,
-    }
-
-    thread_local! {
-        static HELD: Held = const {
-            Held {
-                locks: [const { Cell::new(0) }; DEPTH],
-                len: Cell::new(0),
-            }
-        };
+    fn with<R>(f: impl FnOnce(&Held) -> R) -> R {
+        this_thread::with(|this| f(&this.held))
     }
 
     fn entry(address: usize, access: Access) -> usize {
@@ -76,7 +85,7 @@ mod imp {
     #[inline]
     pub(crate) fn enter(address: usize, access: Access) {
         let entry = entry(address, access);
-        let _ = HELD.try_with(|held| {
+        with(|held| {
             let len = held.len.get();
             if len < DEPTH {
                 held.locks[len].set(entry);
@@ -89,7 +98,7 @@ mod imp {
     #[inline]
     pub(crate) fn leave(address: usize, access: Access) {
         let entry = entry(address, access);
-        let _ = HELD.try_with(|held| {
+        with(|held| {
             let len = held.len.get();
             if len == 1 && held.locks[0].get() == entry {
                 held.len.set(0);
@@ -109,7 +118,7 @@ mod imp {
     /// How this thread holds the lock at `address`, if it does.
     #[inline]
     pub(crate) fn holds(address: usize) -> Option<Access> {
-        HELD.try_with(|held| {
+        with(|held| {
             held.locks[..held.len.get()]
                 .iter()
                 .rev()
@@ -122,19 +131,16 @@ mod imp {
                     }
                 })
         })
-        .ok()
-        .flatten()
     }
 
     /// Whether this thread holds a lock whose address is in `range`.
     #[inline]
     pub(crate) fn holds_within(range: std::ops::Range<usize>) -> bool {
-        HELD.try_with(|held| {
+        with(|held| {
             held.locks[..held.len.get()]
                 .iter()
                 .any(|e| range.contains(&(e.get() & !1)))
         })
-        .unwrap_or(false)
     }
 }
 

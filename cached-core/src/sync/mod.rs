@@ -1,7 +1,9 @@
 //! Synchronisation: the biased reader-writer lock whose reads write
 //! nothing shared ([`biased`]), the per-thread reader slots it and the
 //! published pointer use ([`readers`], [`published`]), the asymmetric
-//! barrier ([`barrier`]) and the record of held locks ([`held`]).
+//! barrier ([`barrier`]), the record of held locks ([`held`]), and the
+//! thread's one thread-local record that holds it, its reader slot and
+//! the per-thread values of the layers above ([`this_thread`]).
 //!
 //! This module itself is the one shim that owns `cfg(loom)`: atomics and
 //! cells, swapped for loom's models so the lock protocol in [`biased`] can
@@ -15,6 +17,7 @@ mod loom_tests;
 pub(crate) mod padded;
 pub(crate) mod published;
 pub(crate) mod readers;
+pub(crate) mod this_thread;
 
 #[cfg(loom)]
 pub(crate) use loom::cell::{ConstPtr, MutPtr, UnsafeCell};

@@ -185,27 +185,31 @@ pub(crate) fn global() -> &'static ReaderSlots {
 
 #[cfg(not(loom))]
 mod current {
-    use std::cell::Cell;
     use std::ptr;
 
     use super::{ReaderSlots, Slot};
+    use crate::sync::this_thread;
 
     static GLOBAL: ReaderSlots = ReaderSlots::new();
 
     thread_local! {
-        /// This thread's slot, null before its first lock-free read and
-        /// after its thread-local destructors ran.
-        static MINE: Cell<*const Slot> = const { Cell::new(ptr::null()) };
         /// Returns the slot when the thread exits.
         static SLOT_RETURNER: SlotReturner = const { SlotReturner };
+    }
+
+    /// This thread's slot, kept in its record: null before its first
+    /// lock-free read and after the slot was given back.
+    #[inline(always)]
+    fn mine() -> *const Slot {
+        this_thread::with(|this| this.reader_slot.get())
     }
 
     struct SlotReturner;
 
     impl Drop for SlotReturner {
         fn drop(&mut self) {
-            let slot = MINE.with(|m| m.replace(ptr::null()));
-            // SAFETY: a non-null `MINE` is a slot of `GLOBAL`, never freed.
+            let slot = this_thread::with(|this| this.reader_slot.replace(ptr::null()));
+            // SAFETY: a non-null reader slot is a slot of `GLOBAL`, never freed.
             if let Some(slot) = unsafe { slot.as_ref() } {
                 GLOBAL.release(slot);
             }
@@ -221,7 +225,7 @@ mod current {
     /// destroyed (such a thread reads through the lock).
     #[inline(always)]
     pub(crate) fn current() -> Option<&'static Slot> {
-        let mine = MINE.with(Cell::get);
+        let mine = mine();
         // SAFETY: as in `SlotReturner::drop`.
         match unsafe { mine.as_ref() } {
             Some(slot) => Some(slot),
@@ -235,7 +239,7 @@ mod current {
     #[inline(always)]
     pub(crate) fn claimed() -> Option<&'static Slot> {
         // SAFETY: as in `SlotReturner::drop`.
-        unsafe { MINE.with(Cell::get).as_ref() }
+        unsafe { mine().as_ref() }
     }
 
     #[cold]
@@ -244,7 +248,7 @@ mod current {
         // the thread is exiting and must not take a slot it cannot return.
         SLOT_RETURNER.try_with(|_| ()).ok()?;
         let slot = GLOBAL.claim();
-        MINE.with(|m| m.set(slot));
+        this_thread::with(|this| this.reader_slot.set(slot));
         Some(slot)
     }
 }
