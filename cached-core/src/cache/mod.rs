@@ -745,8 +745,11 @@ where
 }
 
 /// The key's bytes in the second tier; nothing without the `tier` feature.
+/// One word, boxed twice: the leader lives in the frame that computes,
+/// which a debug build keeps on the stack once per level of a recursion
+/// (`tests/stack.rs` holds it to 512 bytes with the feature on too).
 #[cfg(feature = "tier")]
-type TierKey = Option<Vec<u8>>;
+type TierKey = Option<Box<Vec<u8>>>;
 #[cfg(not(feature = "tier"))]
 type TierKey = Option<std::convert::Infallible>;
 

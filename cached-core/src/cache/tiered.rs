@@ -55,7 +55,7 @@ mod enabled {
         /// The key's bytes, if the tier is in use.
         #[inline]
         pub(in crate::cache) fn tier_key(&self, key: &K) -> TierKey {
-            self.tier.as_ref()?.key(key, &self.env())
+            self.tier.as_ref()?.key(key, &self.env()).map(Box::new)
         }
 
         pub(in crate::cache) fn clear_tier(&self) {
