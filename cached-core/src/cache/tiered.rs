@@ -223,7 +223,7 @@ mod tests {
                 std::sync::LazyLock::new(MapStore::default);
             static $spec: TierSpec = TierSpec {
                 backend: "test",
-                store: || Ok(&*$store),
+                store: |_| Ok(&*$store),
                 krate: "tests",
                 fingerprint: 7,
                 version: 0,
