@@ -26,6 +26,8 @@ pub mod runtime {
     pub use memokit_core::{caches, Cache, Config, PRECISE_WINDOW};
     pub use memokit_core::{Cacheable, CacheableError, KeyArg, KeyBorrow, KeyExpr};
     pub use memokit_core::{CapacityValue, TtlValue};
+    #[cfg(feature = "disk")]
+    pub use memokit_core::{TierKey, TierValue};
 }
 
 /// What generated code uses. Not public API: it changes without notice.
