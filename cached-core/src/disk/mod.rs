@@ -85,6 +85,7 @@ impl std::error::Error for DiskError {}
 /// ```
 /// # let dir = std::env::temp_dir().join(format!("memokit-doc-open-{}", std::process::id()));
 /// let path = dir.join("app.redb");
+/// # use memokit_core as memokit; // this crate's doc; users write `memokit::disk`
 /// memokit::disk::open(&path).unwrap();
 /// assert_eq!(memokit::disk::path().as_deref(), Some(path.as_path()));
 /// assert!(memokit::disk::open(dir.join("other.redb")).is_err());
