@@ -107,7 +107,9 @@ fn first_call() {
 
 #[cfg(not(feature = "disk"))]
 fn first_call() {
-    println!("(with `--features disk`, case 1 is kept on disk: a second run reads it from there)\n");
+    println!(
+        "(with `--features disk`, case 1 is kept on disk: a second run reads it from there)\n"
+    );
 }
 
 const HITS: u32 = 2_000_000;

@@ -229,9 +229,9 @@ impl<'a> Expansion<'a> {
             Some(spec) => {
                 let tier = mixed("__MEMOKIT_TIER");
                 let resolve = quote_spanned! {span=>
-                    #checked_site.cache_tiered::<#instance, _, #ret, _>(
+                    #checked_site.cache_tiered::<#instance, _, #ret, _, _, _>(
                         ::core::any::type_name_of_val(&|| ()), #values,
-                        &#tier, #krate::__private::tier_codec,
+                        || &#tier, #krate::__private::tier_codec,
                     )
                 };
                 (
