@@ -11,7 +11,7 @@ use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use redb::{Database, ReadableTable, TableDefinition, TableError};
+use redb::{Database, ReadOnlyTable, ReadableTable, TableDefinition, TableError};
 
 use crate::disk::record;
 use crate::disk::writer::{Op, Writer};
@@ -36,12 +36,19 @@ pub(crate) fn order(namespace: &str) -> String {
 }
 
 /// Changes queued but not yet committed, by namespace and key; each with
-/// the sequence number of the change that made it.
+/// the sequence number of the change that made it. Looked up by borrowed
+/// keys, so a read allocates nothing.
 #[derive(Default)]
 pub(crate) struct Pending {
-    entries: HashMap<(String, Vec<u8>), (u64, Option<Stored>)>,
-    /// Namespaces whose clear is queued.
-    clears: HashMap<String, u64>,
+    namespaces: HashMap<String, Queued, foldhash::fast::RandomState>,
+}
+
+/// One namespace's queued changes.
+#[derive(Default)]
+struct Queued {
+    entries: HashMap<Vec<u8>, (u64, Option<Stored>), foldhash::fast::RandomState>,
+    /// The sequence number of a queued clear.
+    clear: Option<u64>,
 }
 
 /// What `Pending` knows of a key.
@@ -54,39 +61,69 @@ enum Known {
 
 impl Pending {
     fn lookup(&self, namespace: &str, key: &[u8]) -> Known {
-        // A borrowed lookup of a `(String, Vec<u8>)` key needs an owned one.
-        let found = self.entries.get(&(namespace.to_owned(), key.to_vec()));
-        match found {
+        let Some(queued) = self.namespaces.get(namespace) else {
+            return Known::Unknown;
+        };
+        match queued.entries.get(key) {
             Some((_, change)) => Known::Changed(change.clone()),
-            None if self.clears.contains_key(namespace) => Known::Changed(None),
+            None if queued.clear.is_some() => Known::Changed(None),
             None => Known::Unknown,
         }
     }
 
+    fn queued(&mut self, namespace: &str) -> &mut Queued {
+        if !self.namespaces.contains_key(namespace) {
+            self.namespaces
+                .insert(namespace.to_owned(), Queued::default());
+        }
+        self.namespaces.get_mut(namespace).expect("inserted above")
+    }
+
     fn change(&mut self, namespace: &str, key: &[u8], seq: u64, change: Option<Stored>) {
-        self.entries
-            .insert((namespace.to_owned(), key.to_vec()), (seq, change));
+        self.queued(namespace)
+            .entries
+            .insert(key.to_vec(), (seq, change));
     }
 
     fn clear(&mut self, namespace: &str, seq: u64) {
-        self.entries.retain(|(n, _), _| n != namespace);
-        self.clears.insert(namespace.to_owned(), seq);
+        let queued = self.queued(namespace);
+        queued.entries.clear();
+        queued.clear = Some(seq);
     }
 
     /// The change `seq` of a key is committed (or failed): forgotten here
     /// unless a later one replaced it.
     pub(crate) fn settled(&mut self, namespace: &str, key: &[u8], seq: u64) {
-        let id = (namespace.to_owned(), key.to_vec());
-        if self.entries.get(&id).is_some_and(|(s, _)| *s == seq) {
-            self.entries.remove(&id);
+        if let Some(queued) = self.namespaces.get_mut(namespace) {
+            if queued.entries.get(key).is_some_and(|(s, _)| *s == seq) {
+                queued.entries.remove(key);
+            }
+            self.forget_if_empty(namespace);
         }
     }
 
     /// The clear `seq` of a namespace is committed (or failed).
     pub(crate) fn cleared(&mut self, namespace: &str, seq: u64) {
-        if self.clears.get(namespace) == Some(&seq) {
-            self.clears.remove(namespace);
+        if let Some(queued) = self.namespaces.get_mut(namespace) {
+            if queued.clear == Some(seq) {
+                queued.clear = None;
+            }
+            self.forget_if_empty(namespace);
         }
+    }
+
+    fn forget_if_empty(&mut self, namespace: &str) {
+        if self
+            .namespaces
+            .get(namespace)
+            .is_some_and(|q| q.entries.is_empty() && q.clear.is_none())
+        {
+            self.namespaces.remove(namespace);
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.namespaces.is_empty()
     }
 }
 
@@ -119,12 +156,31 @@ impl Failures {
     }
 }
 
+/// The tables of one committed state of the file, kept between reads until
+/// the writer commits again: opening a read transaction and a table costs
+/// more than the lookup itself.
+struct Snapshot {
+    generation: u64,
+    /// `None`: the namespace has no table in this state.
+    tables: HashMap<
+        String,
+        Option<ReadOnlyTable<&'static [u8], &'static [u8]>>,
+        foldhash::fast::RandomState,
+    >,
+}
+
 /// The disk tier's store.
 pub(crate) struct DiskStore {
     path: PathBuf,
     db: Arc<Database>,
     pending: Arc<Mutex<Pending>>,
+    /// Whether `pending` may hold anything: a read of a store with nothing
+    /// queued takes no lock.
+    queued: Arc<AtomicBool>,
     failures: Arc<Failures>,
+    /// Bumped by the writer after each commit, before the queue forgets it.
+    generation: Arc<AtomicU64>,
+    snapshot: Mutex<Option<Snapshot>>,
     /// `None` once dropped.
     queue: Mutex<Option<Sender<Op>>>,
     seq: AtomicU64,
@@ -192,11 +248,15 @@ impl DiskStore {
         check_format(&db).map_err(|e| unavailable(path, e))?;
         let db = Arc::new(db);
         let pending = Arc::new(Mutex::new(Pending::default()));
+        let queued = Arc::new(AtomicBool::new(false));
+        let generation = Arc::new(AtomicU64::new(0));
         let failures = Arc::new(Failures::default());
         let (queue, received) = mpsc::channel();
         let writer = Writer {
             db: Arc::clone(&db),
             pending: Arc::clone(&pending),
+            queued: Arc::clone(&queued),
+            generation: Arc::clone(&generation),
             failures: Arc::clone(&failures),
             now,
         };
@@ -208,6 +268,9 @@ impl DiskStore {
             path: path.to_owned(),
             db,
             pending,
+            queued,
+            generation,
+            snapshot: Mutex::new(None),
             failures,
             queue: Mutex::new(Some(queue)),
             seq: AtomicU64::new(1),
@@ -220,8 +283,20 @@ impl DiskStore {
         &self.path
     }
 
+    /// The queued changes, to add one: readers look from now on.
     fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
-        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+        let pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        self.queued.store(true, Ordering::Release);
+        pending
+    }
+
+    /// What the queue knows of `key`, without a lock when it is empty.
+    fn queued_change(&self, namespace: &str, key: &[u8]) -> Known {
+        if !self.queued.load(Ordering::Acquire) {
+            return Known::Unknown;
+        }
+        let pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        pending.lookup(namespace, key)
     }
 
     fn next_seq(&self) -> u64 {
@@ -247,14 +322,37 @@ impl DiskStore {
     }
 
     fn read_file(&self, namespace: &str, key: &[u8]) -> Result<Option<Vec<u8>>, TierError> {
-        let txn = self.db.begin_read().map_err(read_error)?;
-        let table = match txn.open_table(entries(namespace)) {
-            Ok(table) => table,
-            Err(TableError::TableDoesNotExist(_)) => return Ok(None),
-            Err(e) => return Err(read_error(e)),
+        let generation = self.generation.load(Ordering::Acquire);
+        let mut snapshot = self.snapshot.lock().unwrap_or_else(|e| e.into_inner());
+        if snapshot.as_ref().is_none_or(|s| s.generation != generation) {
+            *snapshot = Some(Snapshot {
+                generation,
+                tables: HashMap::default(),
+            });
+        }
+        let snapshot = snapshot.as_mut().expect("set above");
+        if !snapshot.tables.contains_key(namespace) {
+            let table = self.open_table(namespace)?;
+            snapshot.tables.insert(namespace.to_owned(), table);
+        }
+        let Some(table) = &snapshot.tables[namespace] else {
+            return Ok(None);
         };
         let found = table.get(key).map_err(read_error)?;
         Ok(found.map(|record| record.value().to_vec()))
+    }
+
+    /// The namespace's table in the file's latest committed state.
+    fn open_table(
+        &self,
+        namespace: &str,
+    ) -> Result<Option<ReadOnlyTable<&'static [u8], &'static [u8]>>, TierError> {
+        let txn = self.db.begin_read().map_err(read_error)?;
+        match txn.open_table(entries(namespace)) {
+            Ok(table) => Ok(Some(table)),
+            Err(TableError::TableDoesNotExist(_)) => Ok(None),
+            Err(e) => Err(read_error(e)),
+        }
     }
 
     /// Runs `f` on the database, for tests that look at the file itself.
@@ -302,7 +400,7 @@ impl Store for DiskStore {
     ) -> Result<Option<Stored>, TierError> {
         self.failures.take(namespace.as_str())?;
         let live = |s: &Stored| s.expires.is_none_or(|e| e > now);
-        if let Known::Changed(change) = self.pending().lookup(namespace.as_str(), key) {
+        if let Known::Changed(change) = self.queued_change(namespace.as_str(), key) {
             return Ok(change.filter(live));
         }
         let Some(bytes) = self.read_file(namespace.as_str(), key)? else {

@@ -52,6 +52,10 @@ pub(crate) enum Op {
 pub(crate) struct Writer {
     pub(crate) db: Arc<Database>,
     pub(crate) pending: Arc<Mutex<Pending>>,
+    /// Bumped after each commit, so readers take a new snapshot.
+    pub(crate) generation: Arc<std::sync::atomic::AtomicU64>,
+    /// Whether `pending` may hold anything (see `DiskStore`).
+    pub(crate) queued: Arc<std::sync::atomic::AtomicBool>,
     pub(crate) failures: Arc<Failures>,
     /// The wall clock's offset for sweeps (tests move it).
     pub(crate) now: fn() -> WallTime,
@@ -86,6 +90,9 @@ impl Writer {
     /// touched is told on its next call (see [`Failures`]).
     fn commit(&self, batch: Vec<Op>) {
         let result = self.apply(&batch);
+        // Before the queue forgets the batch: a read that no longer finds a
+        // change queued then reads a snapshot that has it.
+        self.new_generation();
         let mut flushes = Vec::new();
         let mut failed = HashSet::new();
         {
@@ -113,6 +120,9 @@ impl Writer {
                     Op::Flush(done) => flushes.push(done),
                 }
             }
+            let left = !pending.is_empty();
+            self.queued
+                .store(left, std::sync::atomic::Ordering::Release);
         }
         if let Err(error) = result {
             for namespace in failed {
@@ -192,7 +202,13 @@ impl Writer {
             table.retain(|_, record| !record::is_expired(record, now))?;
         }
         txn.commit()?;
+        self.new_generation();
         Ok(())
+    }
+
+    fn new_generation(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
     }
 }
 
