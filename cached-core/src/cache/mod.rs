@@ -84,17 +84,11 @@ macro_rules! lead_then_compute {
     ($cache:expr, $policy:ty, $hash:expr, $key:expr, $compute:expr) => {
         // `ref mut`: the leader stays where `lead` wrote it, not copied.
         match $cache.lead::<$policy>($hash, $key) {
-            Ok(ref mut leader) => match leader.read_tier() {
-                Some((value, left)) => {
-                    leader.complete::<$policy>(&value, Origin::Tier(left));
-                    value
-                }
-                None => {
-                    let value = $compute();
-                    leader.complete::<$policy>(&value, Origin::Computed);
-                    value
-                }
-            },
+            Ok(ref mut leader) => {
+                let value = $compute();
+                leader.complete::<$policy>(&value, Origin::Computed);
+                value
+            }
             Err(value) => value,
         }
     };
@@ -381,7 +375,14 @@ where
                 Begin::Flight(FlightRole::Lead(ticket, _)) => break ticket,
             }
         };
-        Ok(self.leader(hash, policy_hash, ticket, tier_key))
+        let mut leader = self.leader(hash, policy_hash, ticket, tier_key);
+        // Here rather than beside the computation: in a debug build every
+        // local of the frame that computes stays on the stack under a
+        // recursion, and this frame is gone by then.
+        match leader.answer_from_tier::<P>() {
+            Some(value) => Err(value),
+            None => Ok(leader),
+        }
     }
 
     /// The caller that computes `key`, its clock started if this miss is
@@ -645,8 +646,9 @@ where
 }
 
 /// The key's bytes in the second tier; nothing without the `tier` feature.
+/// One word: the leader is on the stack of every level of a recursion.
 #[cfg(feature = "tier")]
-type TierKey = Option<Vec<u8>>;
+type TierKey = Option<Box<Vec<u8>>>;
 #[cfg(not(feature = "tier"))]
 type TierKey = Option<std::convert::Infallible>;
 
@@ -665,6 +667,14 @@ where
                 .miss(self.started.as_ref().map(Stopwatch::ticks)),
             Origin::Tier(_) => self.cache.counters.hit(),
         }
+    }
+
+    /// The second tier's value of the key, stored in memory and handed to
+    /// the waiters as a computed one would be, if the tier has one.
+    fn answer_from_tier<P: ValuePolicy<V>>(&mut self) -> Option<V> {
+        let (value, left) = self.read_tier()?;
+        self.complete::<P>(&value, Origin::Tier(left));
+        Some(value)
     }
 
     #[inline(never)]
@@ -812,8 +822,7 @@ where
             }
         };
         let mut leader = self.leader(hash, policy_hash, ticket, tier_key);
-        if let Some((value, left)) = leader.read_tier() {
-            leader.complete::<P>(&value, Origin::Tier(left));
+        if let Some(value) = leader.answer_from_tier::<P>() {
             return value;
         }
         let value = task::lead(&flight, compute).await;

@@ -55,7 +55,7 @@ mod enabled {
         /// The key's bytes, if the tier is in use.
         #[inline]
         pub(in crate::cache) fn tier_key(&self, key: &K) -> TierKey {
-            self.tier.as_ref()?.key(key, &self.env())
+            self.tier.as_ref()?.key(key, &self.env()).map(Box::new)
         }
 
         pub(in crate::cache) fn clear_tier(&self) {
@@ -86,7 +86,7 @@ mod enabled {
         /// to live (`None`: forever), if it has one.
         #[inline]
         pub(in crate::cache) fn read_tier(&self) -> Option<(V, Option<u64>)> {
-            let key = self.tier_key.as_deref()?;
+            let key = self.tier_key.as_deref()?.as_slice();
             let tier = self.cache.tier.as_ref()?;
             let (value, left) = tier.read(key, &self.cache.env())?;
             Some((value, left.map(crate::time::clock::duration_nanos)))

@@ -156,17 +156,16 @@ impl Failures {
     }
 }
 
+/// A namespace's table, read-only.
+type EntriesTable = ReadOnlyTable<&'static [u8], &'static [u8]>;
+
 /// The tables of one committed state of the file, kept between reads until
 /// the writer commits again: opening a read transaction and a table costs
 /// more than the lookup itself.
 struct Snapshot {
     generation: u64,
     /// `None`: the namespace has no table in this state.
-    tables: HashMap<
-        String,
-        Option<ReadOnlyTable<&'static [u8], &'static [u8]>>,
-        foldhash::fast::RandomState,
-    >,
+    tables: HashMap<String, Option<EntriesTable>, foldhash::fast::RandomState>,
 }
 
 /// The disk tier's store.
@@ -343,10 +342,7 @@ impl DiskStore {
     }
 
     /// The namespace's table in the file's latest committed state.
-    fn open_table(
-        &self,
-        namespace: &str,
-    ) -> Result<Option<ReadOnlyTable<&'static [u8], &'static [u8]>>, TierError> {
+    fn open_table(&self, namespace: &str) -> Result<Option<EntriesTable>, TierError> {
         let txn = self.db.begin_read().map_err(read_error)?;
         match txn.open_table(entries(namespace)) {
             Ok(table) => Ok(Some(table)),

@@ -189,19 +189,22 @@ impl Writer {
         }
     }
 
-    fn try_sweep(&self) -> Result<(), redb::Error> {
+    fn try_sweep(&self) -> Result<(), String> {
         let now = (self.now)();
-        let txn = self.db.begin_write()?;
+        let txn = self.db.begin_write().map_err(text)?;
         let names: Vec<String> = txn
-            .list_tables()?
+            .list_tables()
+            .map_err(text)?
             .map(|t| t.name().to_owned())
             .filter(|name| name.starts_with(NAMESPACE_PREFIX) && !name.contains('\0'))
             .collect();
         for name in names {
-            let mut table = txn.open_table(entries(&name))?;
-            table.retain(|_, record| !record::is_expired(record, now))?;
+            let mut table = txn.open_table(entries(&name)).map_err(text)?;
+            table
+                .retain(|_, record| !record::is_expired(record, now))
+                .map_err(text)?;
         }
-        txn.commit()?;
+        txn.commit().map_err(text)?;
         self.new_generation();
         Ok(())
     }
@@ -212,32 +215,34 @@ impl Writer {
     }
 }
 
+/// A redb error as text (redb's errors are large to return by value).
+fn text(e: impl Into<redb::Error>) -> String {
+    e.into().to_string()
+}
+
 fn order_table(name: &str) -> TableDefinition<'_, u64, &'static [u8]> {
     TableDefinition::new(name)
 }
 
 /// Removes the oldest entries of `namespace` until at most `capacity` are
 /// left; the order table names them by write sequence.
-fn evict(
-    txn: &redb::WriteTransaction,
-    namespace: &str,
-    capacity: usize,
-) -> Result<(), redb::Error> {
-    let mut table = txn.open_table(entries(namespace))?;
+fn evict(txn: &redb::WriteTransaction, namespace: &str, capacity: usize) -> Result<(), String> {
+    let mut table = txn.open_table(entries(namespace)).map_err(text)?;
     let name = order(namespace);
-    let mut order = txn.open_table(order_table(&name))?;
-    while table.len()? > capacity as u64 {
-        let Some((seq, key)) = order.pop_first()? else {
+    let mut order = txn.open_table(order_table(&name)).map_err(text)?;
+    while table.len().map_err(text)? > capacity as u64 {
+        let Some((seq, key)) = order.pop_first().map_err(text)? else {
             break;
         };
         let (seq, key) = (seq.value(), key.value().to_vec());
         // A key written again since has a later sequence: this one is stale.
         let current = table
-            .get(key.as_slice())?
+            .get(key.as_slice())
+            .map_err(text)?
             .map(|r| record::written(r.value()));
         if let Some(Ok(written)) = current {
             if written == seq {
-                table.remove(key.as_slice())?;
+                table.remove(key.as_slice()).map_err(text)?;
             }
         }
     }
