@@ -366,6 +366,25 @@ fn a_version_bump_and_a_changed_return_type_miss_instead_of_misreading() {
     );
 }
 
+#[test]
+fn a_value_that_no_longer_decodes_is_counted_deleted_and_computed() {
+    let dir = scratch("undecodable");
+    let disk = dir.join("app.redb");
+    let (plain, grown) = (app(""), app("grown"));
+    run(&plain, &disk, &[]);
+    // The same signature, a value type with one more field.
+    let first = run(&grown, &disk, &[]);
+    assert_eq!(
+        line(&first, "render"),
+        "render computed=1 tier_hits=0 tier_errors=1"
+    );
+    let second = run(&grown, &disk, &[]);
+    assert_eq!(
+        line(&second, "render"),
+        "render computed=0 tier_hits=1 tier_errors=0"
+    );
+}
+
 /// Every function computed its value, and at least one tier error was
 /// counted: the file was unusable, the calls were not.
 fn assert_memory_alone(lines: &[String]) {
