@@ -12,6 +12,13 @@ pub mod stats {
 }
 pub use memokit_macros::cached;
 
+/// The disk tier of `#[cached(disk)]` (feature `disk`): where its file is,
+/// and waiting for its writes. See the README's "Beyond one process".
+#[cfg(feature = "disk")]
+pub mod disk {
+    pub use memokit_core::disk::{flush, open, path, DiskError, ENV};
+}
+
 /// The runtime types behind a cached function, and what `#[cached]`
 /// requires of argument, key and return types (the traits its compile
 /// errors name).
@@ -19,11 +26,15 @@ pub mod runtime {
     pub use memokit_core::{caches, Cache, Config, PRECISE_WINDOW};
     pub use memokit_core::{Cacheable, CacheableError, KeyArg, KeyBorrow, KeyExpr};
     pub use memokit_core::{CapacityValue, RefreshValue, TtlValue};
+    #[cfg(feature = "disk")]
+    pub use memokit_core::{TierKey, TierValue};
 }
 
 /// What generated code uses. Not public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
+    #[cfg(feature = "disk")]
+    pub use memokit_core::disk::store as disk_store;
     pub use memokit_core::{
         capacity_value, refresh_value, ttl_value, BorrowedKey, Cache, CacheRef, Cacheable,
         CacheableError, Config, Instance, KeyArg, KeyBorrow, KeyExpr, KeyFn, KeyProbe, Kind,

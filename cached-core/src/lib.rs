@@ -8,6 +8,8 @@
 
 // Layers, lowest first; each uses only those above it in this list.
 mod cache;
+#[cfg(feature = "disk")]
+pub mod disk;
 mod flight;
 mod report;
 mod shard;

@@ -293,9 +293,9 @@ impl<'a> Expansion<'a> {
             Some(spec) => {
                 let tier = mixed("__MEMOKIT_TIER");
                 let resolve = quote_spanned! {span=>
-                    #checked_site.cache_tiered::<#instance, _, #ret, _>(
+                    #checked_site.cache_tiered::<#instance, _, #ret, _, _, _>(
                         ::core::any::type_name_of_val(&|| ()), #values,
-                        &#tier, #krate::__private::tier_codec,
+                        || &#tier, #krate::__private::tier_codec,
                     )
                 };
                 (
@@ -386,7 +386,7 @@ impl<'a> Expansion<'a> {
             let expr = key.expr.to_token_stream();
             let query = checked_key(&self.krate, &expr, key.name, self.func.name().span());
             let option = quote_spanned!(key.name=> key);
-            return self.tiered_part(query, &quote!(#option #expr), after);
+            return self.tiered_part(query, &quote!(#option #expr), self.func.name().span());
         }
         let parts: Vec<TokenStream> = self
             .func
@@ -518,6 +518,9 @@ impl<'a> Expansion<'a> {
                 let expr = replace_self(key.expr.to_token_stream(), &self_name);
                 let binding = key_binding(krate, &expr);
                 let query = checked_key(krate, &expr, key.name, func.name().span());
+                let option = quote_spanned!(key.name=> key);
+                let tokens = quote!(#option #expr);
+                let query = self.tiered_part(query, &tokens, func.name().span());
                 quote! {{
                     #binding
                     #krate::__private::Lookup::to_key(&#query)
@@ -566,4 +569,18 @@ fn replace_self(tokens: TokenStream, with: &Ident) -> TokenStream {
             other => other,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fnv1a64;
+
+    #[test]
+    fn the_fingerprint_is_fnv1a_64() {
+        // The published test vectors: the hash must never change, or every
+        // stored entry would be orphaned by an upgrade.
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
+    }
 }

@@ -209,8 +209,14 @@ pub fn tier_key_part(
     end: Span,
     after: Span,
 ) -> TokenStream {
+    // The part is bound first, so the checked expression is a name spanned
+    // like an argument (`&*part`), which rustc reports as `KeyArg`'s `&x`.
+    let part = Ident::new("__memokit_part", start);
     let deref = quote_spanned!(start=> *);
-    check_call(krate, "TierKey", quote!(#deref #query), start, end, after)
+    let check = check_call(krate, "TierKey", quote!(#deref #part), start, end, after);
+    let mut block = Group::new(Delimiter::Brace, quote!(let #part = #query; #check));
+    block.set_span(start);
+    block.into_token_stream()
 }
 
 /// `::memokit::__private::<check>::pass` or `::query`, from `first` to `last`.

@@ -55,6 +55,12 @@ pub mod mk {
     pub fn miss(x: u64) -> u64 {
         work(x)
     }
+
+    /// `keyed` with a disk tier: its memory hit must cost what `keyed`'s does.
+    #[cached(disk)]
+    pub fn keyed_disk(x: u64) -> u64 {
+        work(x)
+    }
 }
 
 /// `cached` 4.1's contestants.

@@ -101,6 +101,9 @@ impl CacheInfo for Unavailable {
     fn clear(&self) {
         unavailable()
     }
+    fn clear_memory(&self) {
+        unavailable()
+    }
     fn reset_stats(&self) {
         unavailable()
     }
@@ -152,14 +155,33 @@ impl<V: CacheValue, F> CacheRef<V, F> {
             .expect("a companion's key function matches its cache")
     }
 
-    /// Removes every entry. Computations in flight still answer their
-    /// callers but store nothing.
+    /// Removes every entry, in memory and in the function's tier (`disk`).
+    /// Computations in flight still answer their callers but store nothing.
     pub fn clear(&self) {
         self.erased.clear();
     }
 
-    /// Removes the entry for these arguments; true if there was a live one.
-    /// A computation of them in flight will not be stored.
+    /// Removes every entry in memory, leaving the tier's (`disk`) as they
+    /// are: what a restart of the program does. Without a tier, the same as
+    /// [`clear`](Self::clear).
+    ///
+    /// ```
+    /// use memokit::cached;
+    ///
+    /// #[cached]
+    /// fn triple(x: u32) -> u32 { x * 3 }
+    ///
+    /// triple(1);
+    /// triple_memokit().clear_memory();
+    /// assert!(triple_memokit().is_empty());
+    /// ```
+    pub fn clear_memory(&self) {
+        self.erased.clear_memory();
+    }
+
+    /// Removes the entry for these arguments, in memory and in the tier;
+    /// true if there was a live one in memory. A computation of them in
+    /// flight will not be stored.
     pub fn invalidate<A>(&self, args: A) -> bool
     where
         F: KeyFn<A>,
@@ -168,7 +190,8 @@ impl<V: CacheValue, F> CacheRef<V, F> {
     }
 
     /// Stores `value` for these arguments, as if the function had returned
-    /// it (priming). An `Err` is ignored, as it would be from the function.
+    /// it (priming), in memory and in the tier. An `Err` is ignored, as it
+    /// would be from the function.
     pub fn insert<A>(&self, args: A, value: V)
     where
         F: KeyFn<A>,

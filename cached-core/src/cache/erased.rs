@@ -34,8 +34,10 @@ pub trait CacheInfo: Send + Sync {
     /// not the key's `Hash` and `Eq` nor the value's `Clone`. `None` when
     /// it holds no entry. Used by [`report`](crate::report()).
     fn hit_cost(&self) -> Option<Duration>;
-    /// Removes every entry.
+    /// Removes every entry, in memory and in the tier.
     fn clear(&self);
+    /// Removes every entry in memory, keeping the tier's.
+    fn clear_memory(&self);
     /// Sets every counter back to zero.
     fn reset_stats(&self);
     /// Replaces the clock (see [`Cache::set_clock`]).
@@ -74,6 +76,9 @@ where
     }
     fn clear(&self) {
         Cache::clear(self)
+    }
+    fn clear_memory(&self) {
+        Cache::clear_memory(self)
     }
     fn reset_stats(&self) {
         Cache::reset_stats(self)

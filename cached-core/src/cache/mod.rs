@@ -588,15 +588,16 @@ where
         self.counters.inserted();
     }
 
-    /// Removes every entry. Computations in flight still answer their
-    /// waiters but store nothing.
+    /// Removes every entry, in memory and in the second tier. Computations
+    /// in flight still answer their waiters but store nothing.
     pub fn clear(&self) {
         self.clear_memory();
         self.clear_tier();
     }
 
-    /// Removes every entry in memory, leaving the second tier as it is.
-    fn clear_memory(&self) {
+    /// Removes every entry in memory, leaving the second tier as it is:
+    /// what a restart does.
+    pub fn clear_memory(&self) {
         for shard in self.shards.iter() {
             self.write(&shard.0).clear();
         }

@@ -117,27 +117,32 @@ impl Site {
     }
 
     /// [`cache`](Self::cache) of a function with a second tier (`disk`)
-    /// described by `tier`: `codec`, generic over the key and value types
-    /// with the bounds the tier needs, makes their encoding on first use,
-    /// so [`Cache`] itself requires nothing more of them.
+    /// whose spec `tier` returns: `codec`, generic over the key and value
+    /// types with the bounds the tier needs, makes their encoding on first
+    /// use, so [`Cache`] itself requires nothing more of them.
+    ///
+    /// Both are zero-sized (a closure returning a static, a function item),
+    /// so the hit path carries nothing more than [`cache`](Self::cache)'s.
     #[cfg(feature = "tier")]
     #[inline]
-    pub fn cache_tiered<G: ?Sized + 'static, K, V, P>(
+    pub fn cache_tiered<G: ?Sized + 'static, K, V, P, T, C>(
         &'static self,
         instance: &'static str,
         values: P,
-        tier: &'static crate::TierSpec,
-        codec: fn(P) -> Box<dyn crate::tier::codec::Codec<K, V>>,
+        tier: T,
+        codec: C,
     ) -> &'static Cache<K, V>
     where
         K: CacheKey,
         V: CacheValue,
         P: ValuePolicy<V>,
+        T: FnOnce() -> &'static crate::TierSpec,
+        C: FnOnce(P) -> Box<dyn crate::tier::codec::Codec<K, V>>,
     {
         match self.first_cache::<G, K, V>(instance) {
             Some(cache) => cache,
             None => self.find::<G, K, V>(instance, |config, path| {
-                Cache::tiered::<P>(config, path, tier, codec(values))
+                Cache::tiered::<P>(config, path, tier(), codec(values))
             }),
         }
     }

@@ -84,14 +84,14 @@ mod enabled {
     {
         /// The tier's value of this leader's key and its nanoseconds left
         /// to live (`None`: forever), if it has one.
-        #[inline]
         ///
         /// A refresh recomputes: the tier holds the entry being refreshed.
+        #[inline]
         pub(in crate::cache) fn read_tier(&self) -> Option<(V, Option<u64>)> {
             if self.is_refresh() {
                 return None;
             }
-            let key = self.tier_key.as_deref()?;
+            let key = self.tier_key.as_deref()?.as_slice();
             let tier = self.cache.tier.as_ref()?;
             let (value, left) = tier.read(key, &self.cache.env())?;
             Some((value, left.map(crate::time::clock::duration_nanos)))
@@ -231,7 +231,7 @@ mod tests {
                 std::sync::LazyLock::new(MapStore::default);
             static $spec: TierSpec = TierSpec {
                 backend: "test",
-                store: || Ok(&*$store),
+                store: |_| Ok(&*$store),
                 krate: "tests",
                 fingerprint: 7,
                 version: 0,
@@ -388,12 +388,47 @@ mod tests {
         assert_eq!(third.stats().refreshes, 1);
     }
 
+    /// Every warning logged in this test binary.
+    struct Captured(Mutex<Vec<String>>);
+
+    impl log::Log for Captured {
+        fn enabled(&self, _: &log::Metadata) -> bool {
+            true
+        }
+        fn log(&self, record: &log::Record) {
+            self.0.lock().unwrap().push(record.args().to_string());
+        }
+        fn flush(&self) {}
+    }
+
+    static LOGGED: Captured = Captured(Mutex::new(Vec::new()));
+
+    fn logged_about(path: &str) -> Vec<String> {
+        static INSTALLED: std::sync::Once = std::sync::Once::new();
+        INSTALLED.call_once(|| {
+            log::set_logger(&LOGGED).unwrap();
+            log::set_max_level(log::LevelFilter::Warn);
+        });
+        let logged = LOGGED.0.lock().unwrap();
+        logged
+            .iter()
+            .filter(|m| m.contains(path))
+            .cloned()
+            .collect()
+    }
+
     #[test]
     fn a_broken_store_never_fails_a_call_and_is_skipped_after_repeated_failures() {
         fixture!(STORE, SPEC, BROKEN, None);
         STORE.broken.store(true, Ordering::Relaxed);
         let runs = AtomicU32::new(0);
-        let cache = new_cache(&BROKEN, &SPEC);
+        assert!(logged_about("`tests::broken`").is_empty());
+        let cache: Cache<u64, String> = Cache::tiered::<AllValues>(
+            &BROKEN,
+            "tests::broken".to_owned(),
+            &SPEC,
+            codec(AllValues),
+        );
         let clock = ManualClock::new();
         cache.set_clock(clock.clone());
         for key in 0..20 {
@@ -403,6 +438,9 @@ mod tests {
         let tripped_after = STORE.calls.load(Ordering::Relaxed);
         assert_eq!(u64::from(tripped_after), cache.stats().tier_errors);
         assert!(tripped_after < 20, "the breaker skipped the store");
+        let logged = logged_about("`tests::broken`");
+        assert_eq!(logged.len(), 1, "once per kind: {logged:?}");
+        assert!(logged[0].contains("a read failed: broken"), "{logged:?}");
         // Back after the cool-down: used again.
         STORE.broken.store(false, Ordering::Relaxed);
         clock.advance(crate::tier::health::COOL_DOWN);

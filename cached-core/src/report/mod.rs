@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use crate::cache::erased::CacheInfo;
 use crate::cache::registry;
-use crate::stats;
+use crate::stats::{self, Stats};
 
 mod measure;
 mod table;
@@ -167,8 +167,16 @@ pub struct Row {
     /// Median time of one miss's computation, without the timer's overhead:
     /// what the verdict compares with the hit cost.
     pub median_compute: Duration,
-    /// Estimated time of one hit; see `hit_cost_source`.
+    /// Estimated time of one hit; see `hit_cost_source`. With a tier
+    /// (`disk`), the mean over memory's hits and the tier's, each at its
+    /// own cost: a hit read from the tier costs `mean_tier_read`.
     pub hit_cost: Duration,
+    /// Of `hits`, those read from the function's tier (`disk`).
+    pub tier_hits: u64,
+    /// Failures of the tier, none of which failed a call.
+    pub tier_errors: u64,
+    /// Mean time of one read of the tier.
+    pub mean_tier_read: Duration,
     /// How `hit_cost` was obtained.
     pub hit_cost_source: HitCostSource,
     /// `hits × (mean_compute − hit_cost)` in nanoseconds; negative when the
@@ -197,6 +205,7 @@ impl Row {
         let mode = Mode::of(config);
         let mean_compute = stats.mean_compute().saturating_sub(timer_overhead);
         let median_compute = stats.median_compute.saturating_sub(timer_overhead);
+        let hit_cost = with_tier_hits(&stats, hit_cost);
         let verdict = Verdict::judge(&mode, entries, &stats, median_compute, hit_cost);
         Row {
             name: config.name,
@@ -217,10 +226,27 @@ impl Row {
             median_compute,
             hit_cost,
             hit_cost_source,
+            tier_hits: stats.tier_hits,
+            tier_errors: stats.tier_errors,
+            mean_tier_read: stats.mean_tier_read(),
             time_saved_ns: time_saved(stats.hits, mean_compute, hit_cost),
             verdict,
         }
     }
+}
+
+/// The mean cost of a hit when `stats.tier_hits` of the hits were read
+/// from the tier (at its mean read time) and the rest from memory (at
+/// `memory_hit`).
+fn with_tier_hits(stats: &Stats, memory_hit: Duration) -> Duration {
+    if stats.tier_hits == 0 || stats.hits == 0 {
+        return memory_hit;
+    }
+    let tier = stats.tier_hits.min(stats.hits);
+    let total = memory_hit.as_nanos() * u128::from(stats.hits - tier)
+        + stats.mean_tier_read().as_nanos() * u128::from(tier);
+    let mean = total / u128::from(stats.hits);
+    Duration::from_nanos(u64::try_from(mean).unwrap_or(u64::MAX))
 }
 
 /// `"a::f (src/a.rs:3:1) #7"` → `("a::f", "src/a.rs:3:1")`.
@@ -245,7 +271,6 @@ fn time_saved(hits: u64, mean_compute: Duration, hit_cost: Duration) -> i64 {
 mod tests {
     use super::table::human;
     use super::*;
-    use crate::stats::Stats;
 
     #[test]
     fn human_durations() {
@@ -254,6 +279,34 @@ mod tests {
         assert_eq!(human(2_140), "2.1 µs");
         assert_eq!(human(-3_400_000), "-3.4 ms");
         assert_eq!(human(1_250_000_000), "1.25 s");
+    }
+
+    #[test]
+    fn a_hit_read_from_the_tier_costs_what_the_tier_read_did() {
+        let ns = Duration::from_nanos;
+        let stats = Stats {
+            hits: 4,
+            tier_hits: 1,
+            tier_reads: 2,
+            tier_read_time: ns(20_000),
+            ..Stats::default()
+        };
+        // 3 memory hits at 20 ns, 1 tier hit at 10 µs.
+        assert_eq!(with_tier_hits(&stats, ns(20)), ns((3 * 20 + 10_000) / 4));
+        let no_tier = Stats {
+            hits: 4,
+            ..Stats::default()
+        };
+        assert_eq!(with_tier_hits(&no_tier, ns(20)), ns(20));
+        // A costly tier read can make a cache not worth it.
+        let verdict = Verdict::judge(
+            &Mode::Permanent,
+            1,
+            &Stats { misses: 1, ..stats },
+            ns(3_000),
+            with_tier_hits(&stats, ns(20)),
+        );
+        assert!(matches!(verdict, Verdict::NotWorthIt { .. }), "{verdict:?}");
     }
 
     #[test]

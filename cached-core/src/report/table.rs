@@ -103,6 +103,21 @@ impl fmt::Display for Report {
              saved: hits × (compute − hit cost)",
             human(self.timer_overhead.as_nanos() as i128)
         )?;
+        for row in self
+            .rows
+            .iter()
+            .filter(|r| r.tier_hits > 0 || r.tier_errors > 0)
+        {
+            writeln!(
+                f,
+                "tier: {}: {} of {} hits read from its tier, {} a read; {} tier errors (none failed a call)",
+                row.path,
+                row.tier_hits,
+                row.hits,
+                human(row.mean_tier_read.as_nanos() as i128),
+                row.tier_errors
+            )?;
+        }
         if !self.stats_enabled {
             writeln!(
                 f,

@@ -58,7 +58,7 @@ impl<K, V> Tier<K, V> {
         if checked && !self.health.allows(env.time.now()) {
             return None;
         }
-        match (self.spec.store)() {
+        match (self.spec.store)(self.spec) {
             Ok(store) => Some(store),
             Err(error) => {
                 self.failed(&error, env);

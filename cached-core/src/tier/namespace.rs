@@ -8,8 +8,10 @@ use crate::tier::store::{Store, TierError};
 pub struct TierSpec {
     /// The tier's name, for messages: `disk`.
     pub backend: &'static str,
-    /// The store every function of this tier shares, opened on first use.
-    pub store: fn() -> Result<&'static dyn Store, TierError>,
+    /// The store every function of this tier shares, opened on first use
+    /// (the spec of the first function to use it may name its default
+    /// location: the disk tier's file is under the crate's name).
+    pub store: fn(&'static TierSpec) -> Result<&'static dyn Store, TierError>,
     /// The crate the function is in (`CARGO_PKG_NAME`).
     pub krate: &'static str,
     /// FNV-1a 64 of the argument and return types (and the `key`
@@ -81,7 +83,7 @@ impl Namespace {
 mod tests {
     use super::*;
 
-    fn unusable() -> Result<&'static dyn Store, TierError> {
+    fn unusable(_: &'static TierSpec) -> Result<&'static dyn Store, TierError> {
         Err(TierError::new(
             crate::tier::store::TierErrorKind::Unavailable,
             "test",

@@ -55,6 +55,7 @@ fn subject(name: &str) -> Option<fn(u64) -> u64> {
         "baseline" => baseline,
         "str-baseline" => str_baseline,
         "memokit-keyed" => mk::keyed,
+        "memokit-keyed-disk" => mk::keyed_disk,
         "memokit-no-arg" => |_| mk::no_arg(),
         "memokit-ttl" => mk::ttl,
         "memokit-refresh" => mk::refresh,
@@ -78,6 +79,8 @@ fn main() {
         std::process::exit(2);
     };
     let miss = args.next().as_deref() == Some("miss");
+    let dir = std::env::temp_dir().join(format!("memokit-instructions-{}", std::process::id()));
+    memokit::disk::open(dir.join("disk.redb")).expect("a temporary file");
     let calls: u64 = calls.parse().expect("a number of calls");
     let f = black_box(subject(&name).unwrap_or_else(|| panic!("unknown subject {name}")));
     let _ = STR_KEYS.len();
@@ -99,4 +102,5 @@ fn main() {
         sum = sum.wrapping_add(f(black_box(key)));
     }
     black_box(sum);
+    let _ = std::fs::remove_dir_all(dir);
 }
