@@ -248,7 +248,7 @@ fn check_version(options: &Options, errors: &Errors) {
     if let (Some((_, span)), false) = (&options.version, options.tier_given()) {
         errors.at(
             *span,
-            "`version` only applies to a tier: add `disk`, or remove `version`",
+            "`version` only applies to a tier: add `disk` or `redis`, or remove `version`",
         );
     }
 }

@@ -107,6 +107,13 @@ impl CacheInfo for Unavailable {
     fn set_clock(&self, _: Arc<dyn Clock>) {
         unavailable()
     }
+    #[cfg(feature = "tier")]
+    fn tier_namespace(&self) -> Option<(&'static str, &str)> {
+        unavailable()
+    }
+    fn clear_memory(&self) {
+        unavailable()
+    }
 }
 
 fn unavailable() -> ! {

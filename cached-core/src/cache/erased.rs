@@ -40,6 +40,15 @@ pub trait CacheInfo: Send + Sync {
     fn reset_stats(&self);
     /// Replaces the clock (see [`Cache::set_clock`]).
     fn set_clock(&self, clock: Arc<dyn Clock>);
+    /// The name of its second tier (`disk`, `redis`) and its namespace
+    /// there; `None` for a function without one.
+    #[cfg(feature = "tier")]
+    #[doc(hidden)]
+    fn tier_namespace(&self) -> Option<(&'static str, &str)>;
+    /// Removes every entry in memory, leaving the second tier as it is:
+    /// what another process's `invalidate` asks of this one.
+    #[doc(hidden)]
+    fn clear_memory(&self);
 }
 
 impl<K, V> CacheInfo for Cache<K, V>
@@ -80,5 +89,12 @@ where
     }
     fn set_clock(&self, clock: Arc<dyn Clock>) {
         Cache::set_clock(self, clock)
+    }
+    #[cfg(feature = "tier")]
+    fn tier_namespace(&self) -> Option<(&'static str, &str)> {
+        Cache::tier_namespace(self)
+    }
+    fn clear_memory(&self) {
+        Cache::clear_memory(self)
     }
 }

@@ -497,7 +497,7 @@ where
     }
 
     /// Removes every entry in memory, leaving the second tier as it is.
-    fn clear_memory(&self) {
+    pub(crate) fn clear_memory(&self) {
         for shard in self.shards.iter() {
             self.write(&shard.0).clear();
         }
@@ -717,8 +717,12 @@ where
         drop((key, garbage));
         // After the waiters are woken, so that none waits for the tier; a
         // key forgotten meanwhile (`invalidate`, `clear`) is not written.
-        if in_memory && matches!(origin, Origin::Computed) {
-            self.write_tier(value);
+        if matches!(origin, Origin::Computed) {
+            if in_memory {
+                self.write_tier(value);
+            } else {
+                self.abandon_tier();
+            }
         }
     }
 }
@@ -743,6 +747,7 @@ where
             return;
         }
         // The computation panicked: count it, store nothing, wake a waiter.
+        self.abandon_tier();
         let cache = self.cache;
         cache
             .counters

@@ -98,6 +98,25 @@ mod enabled {
                 tier.write(key, value, &self.cache.env());
             }
         }
+
+        /// This leader missed in the tier and stores nothing there.
+        pub(in crate::cache) fn abandon_tier(&self) {
+            if let (Some(key), Some(tier)) = (&self.tier_key, &self.cache.tier) {
+                tier.abandon(key, &self.cache.env());
+            }
+        }
+    }
+
+    impl<K, V> Cache<K, V>
+    where
+        K: CacheKey,
+        V: CacheValue,
+    {
+        /// The tier's name and this function's namespace in it.
+        pub(in crate::cache) fn tier_namespace(&self) -> Option<(&'static str, &str)> {
+            let tier = self.tier.as_ref()?;
+            Some((tier.backend(), tier.namespace().as_str()))
+        }
     }
 }
 
@@ -133,6 +152,8 @@ mod disabled {
         }
         #[inline(always)]
         pub(in crate::cache) fn write_tier(&self, _: &V) {}
+        #[inline(always)]
+        pub(in crate::cache) fn abandon_tier(&self) {}
     }
 }
 

@@ -69,8 +69,12 @@ impl<K, V> Tier<K, V> {
 
     fn failed(&self, error: &TierError, env: &Env) {
         env.counters.tier_error();
-        self.health
-            .failed(error, self.spec.backend, env.path, env.time.now());
+        let cool_down = match (self.spec.store)() {
+            Ok(store) => store.cool_down(),
+            Err(_) => crate::tier::health::COOL_DOWN,
+        };
+        let names = (self.spec.backend, env.path);
+        self.health.failed(error, names, env.time.now(), cool_down);
     }
 
     /// Counts the outcome of one store call.
@@ -177,6 +181,24 @@ impl<K, V> Tier<K, V> {
             let removed = store.remove(&self.namespace, &bytes);
             self.outcome(removed, env);
         }
+    }
+
+    /// The computation after a tier miss of `key` stored nothing: other
+    /// processes waiting for it (see [`Store::abandon`]) stop waiting.
+    pub(crate) fn abandon(&self, key: &[u8], env: &Env) {
+        if let Some(store) = self.store(env, false) {
+            store.abandon(&self.namespace, key);
+        }
+    }
+
+    /// The namespace of this function's entries.
+    pub(crate) fn namespace(&self) -> &Namespace {
+        &self.namespace
+    }
+
+    /// The tier's name: `disk`, `redis`.
+    pub(crate) fn backend(&self) -> &'static str {
+        self.spec.backend
     }
 
     /// Removes every entry of this function (of this instance, signature
