@@ -24,12 +24,23 @@ pub mod runtime {
 /// What generated code uses. Not public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
+    #[cfg(feature = "redis")]
+    pub use memokit_core::redis::store as redis_store;
     pub use memokit_core::{
         capacity_value, ttl_value, BorrowedKey, Cache, CacheRef, Cacheable, CacheableError, Config,
         Instance, KeyArg, KeyBorrow, KeyExpr, KeyFn, KeyProbe, Kind, Lookup, OwnedKey, PlainKind,
         ResultKind, Site,
     };
     pub use memokit_core::{starve_clock, StarvedClock};
-    #[cfg(feature = "disk")]
+    #[cfg(any(feature = "disk", feature = "redis"))]
     pub use memokit_core::{tier_codec, TierKey, TierSpec, TierValue};
+}
+
+/// The Redis tier, `#[cached(redis)]`: where the server is, and what the
+/// connection has done. See the README's "Beyond one process".
+#[cfg(feature = "redis")]
+pub mod redis {
+    pub use memokit_core::redis::{
+        connect, connect_with, raw_get, stats, ConnectError, Options, RedisStats,
+    };
 }

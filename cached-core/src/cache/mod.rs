@@ -816,7 +816,7 @@ where
             }
         };
         let mut leader = self.leader(hash, policy_hash, ticket, tier_key);
-        if let Some((value, left)) = leader.read_tier() {
+        if let Some((value, left)) = leader.read_tier_async().await {
             leader.complete::<P>(&value, Origin::Tier(left));
             return value;
         }

@@ -92,6 +92,15 @@ mod enabled {
             Some((value, left.map(crate::time::clock::duration_nanos)))
         }
 
+        /// [`read_tier`](Self::read_tier) for an `async fn`, which never
+        /// blocks its executor thread on a remote store.
+        pub(in crate::cache) async fn read_tier_async(&self) -> Option<(V, Option<u64>)> {
+            let key = self.tier_key.as_deref()?;
+            let tier = self.cache.tier.as_ref()?;
+            let (value, left) = tier.read_async(key, &self.cache.env()).await?;
+            Some((value, left.map(crate::time::clock::duration_nanos)))
+        }
+
         /// Writes a computed value to the tier.
         pub(in crate::cache) fn write_tier(&self, value: &V) {
             if let (Some(key), Some(tier)) = (&self.tier_key, &self.cache.tier) {
@@ -148,6 +157,10 @@ mod disabled {
     {
         #[inline(always)]
         pub(in crate::cache) fn read_tier(&self) -> Option<(V, Option<u64>)> {
+            None
+        }
+        #[inline(always)]
+        pub(in crate::cache) async fn read_tier_async(&self) -> Option<(V, Option<u64>)> {
             None
         }
         #[inline(always)]

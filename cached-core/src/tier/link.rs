@@ -8,7 +8,7 @@ use crate::stats::Counters;
 use crate::tier::codec::Codec;
 use crate::tier::health::Health;
 use crate::tier::namespace::{Namespace, TierSpec};
-use crate::tier::store::{Store, TierError, TierErrorKind, WallTime};
+use crate::tier::store::{Store, Stored, TierError, TierErrorKind, WallTime};
 use crate::time::clock::TimeSource;
 use crate::time::stopwatch::{to_nanos, Stopwatch};
 
@@ -118,6 +118,38 @@ impl<K, V> Tier<K, V> {
         let now = env.wall();
         let started = Stopwatch::start();
         let found = store.get(&self.namespace, key, now);
+        self.found(store, key, (now, started), found, env)
+    }
+
+    /// [`read`](Self::read) for an `async fn`: a remote store is read on a
+    /// tier thread while the task waits without blocking its executor.
+    pub(crate) async fn read_async(
+        &self,
+        key: &[u8],
+        env: &Env<'_>,
+    ) -> Option<(V, Option<Duration>)> {
+        let store = self.store(env, true)?;
+        if !store.is_remote() {
+            return self.read(key, env);
+        }
+        let now = env.wall();
+        let started = Stopwatch::start();
+        let (namespace, owned) = (self.namespace.clone(), key.to_vec());
+        let found = crate::tier::offload::run(move || store.get(&namespace, &owned, now))
+            .await
+            .unwrap_or_else(|| Err(TierError::new(TierErrorKind::Read, "the read panicked")));
+        self.found(store, key, (now, started), found, env)
+    }
+
+    /// Counts and decodes what a read of the store at `now` found.
+    fn found(
+        &self,
+        store: &dyn Store,
+        key: &[u8],
+        (now, started): (WallTime, Stopwatch),
+        found: Result<Option<Stored>, TierError>,
+        env: &Env,
+    ) -> Option<(V, Option<Duration>)> {
         env.counters
             .tier_read(Duration::from_nanos(to_nanos(started.ticks())));
         let stored = self.outcome(found, env)??;

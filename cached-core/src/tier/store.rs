@@ -45,6 +45,11 @@ pub trait Store: Send + Sync {
     fn abandon(&self, namespace: &Namespace, key: &[u8]) {
         let _ = (namespace, key);
     }
+    /// Whether its calls wait for a network (Redis): an `async fn` then
+    /// reads it on memokit's tier threads, never on its executor's.
+    fn is_remote(&self) -> bool {
+        false
+    }
     /// How long the circuit breaker skips this store once it opens.
     fn cool_down(&self) -> Duration {
         crate::tier::health::COOL_DOWN
