@@ -35,12 +35,18 @@ pub(crate) struct Counters {
     pub(crate) errors: AtomicU64,
     pub(crate) connects: AtomicU64,
     pub(crate) connected: AtomicBool,
+    pub(crate) stuck: AtomicBool,
 }
 
 /// The handle callers use.
 pub(crate) struct Client {
     jobs: Sender<Job>,
     timeout: Duration,
+    /// Set when a caller gave up waiting, cleared by the next round trip
+    /// that succeeds: while the thread is stuck on an unanswering server,
+    /// later calls (the write after a failed read, other functions) do not
+    /// each wait a whole timeout.
+    stuck: &'static AtomicBool,
 }
 
 impl Client {
@@ -59,19 +65,32 @@ impl Client {
                 .run(queue)
             })
             .expect("memokit: cannot start the Redis I/O thread");
-        Client { jobs, timeout }
+        Client {
+            jobs,
+            timeout,
+            stuck: &counters.stuck,
+        }
     }
 
-    /// Sends `commands` and waits at most the timeout for their replies.
+    /// Sends `commands` and waits at most the timeout for their replies
+    /// (a moment only while an earlier call is still unanswered).
     pub(crate) fn call(&self, commands: Vec<Command>) -> Replies {
         let answer = self.submit(commands);
-        match answer.wait(self.timeout) {
+        let bound = if self.stuck.load(Ordering::Relaxed) {
+            Duration::from_millis(1)
+        } else {
+            self.timeout
+        };
+        match answer.wait(bound) {
             Got::Answer(replies) => replies,
             Got::Gone => Err(gone()),
-            Got::Late => Err(TierError::new(
-                TierErrorKind::Read,
-                format!("no answer within {:?} (the timeout)", self.timeout),
-            )),
+            Got::Late => {
+                self.stuck.store(true, Ordering::Relaxed);
+                Err(TierError::new(
+                    TierErrorKind::Read,
+                    format!("no answer within {:?} (the timeout)", self.timeout),
+                ))
+            }
         }
     }
 
@@ -136,7 +155,10 @@ impl Worker {
             .round_trip_nanos
             .fetch_add(took, Ordering::Relaxed);
         let mut replies = match result {
-            Ok(replies) => replies.into_iter(),
+            Ok(replies) => {
+                self.counters.stuck.store(false, Ordering::Relaxed);
+                replies.into_iter()
+            }
             Err(error) => {
                 self.conn = None;
                 self.counters.connected.store(false, Ordering::Relaxed);

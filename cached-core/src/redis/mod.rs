@@ -269,6 +269,7 @@ static COUNTERS: Counters = Counters {
     errors: std::sync::atomic::AtomicU64::new(0),
     connects: std::sync::atomic::AtomicU64::new(0),
     connected: AtomicBool::new(false),
+    stuck: AtomicBool::new(false),
 };
 
 fn open(target: url::Target, options: Options) -> Configured {
