@@ -621,3 +621,34 @@ fn an_async_fn_never_blocks_its_executor_thread_on_redis() {
         "the executor thread ran other tasks meanwhile: {answer}"
     );
 }
+
+#[test]
+fn a_crashed_lease_holder_blocks_others_no_longer_than_its_lease() {
+    let server = server!();
+    let mut a = Driver::connected(&server.url());
+    assert_eq!(a.ask("call value 1"), "value-1");
+    let entry = server.wait_entries(1).pop().unwrap();
+    // A process took the lease of `value(2)` and died: its lease stays
+    // until it expires (500 ms here).
+    let lease = entry
+        .replacen("memokit:v:", "memokit:lease:", 1)
+        .replace(":\u{1}", ":\u{2}");
+    assert_eq!(
+        server.cmd(&["SET", &lease, "dead-process", "PX", "500"]),
+        "+OK"
+    );
+    let mut b = Driver::connected(&server.url());
+    b.send("call value 2");
+    let (answer, took) = b.answer_timed();
+    assert_eq!(answer, "value-2");
+    assert_eq!(
+        b.stat("value", "computed"),
+        1,
+        "computed once the lease ran out"
+    );
+    assert!(
+        took >= Duration::from_millis(400),
+        "it waited for the holder: {took:?}"
+    );
+    eprintln!("waited {took:?} for a dead holder's 500 ms lease");
+}

@@ -157,8 +157,14 @@ pub struct Row {
     /// Median time of one miss's computation, without the timer's overhead:
     /// what the verdict compares with the hit cost.
     pub median_compute: Duration,
-    /// Estimated time of one hit; see `hit_cost_source`.
+    /// Estimated time of one hit; see `hit_cost_source`. For a function
+    /// with a second tier (`disk`, `redis`) the mean over its hits, a hit
+    /// read from the tier costing a tier read (`Stats::mean_tier_read`).
     pub hit_cost: Duration,
+    /// Of `hits`, those read from the second tier.
+    pub tier_hits: u64,
+    /// Failures of the second tier, none of which failed a call.
+    pub tier_errors: u64,
     /// How `hit_cost` was obtained.
     pub hit_cost_source: HitCostSource,
     /// `hits × (mean_compute − hit_cost)` in nanoseconds; negative when the
@@ -187,6 +193,7 @@ impl Row {
         let mode = Mode::of(config);
         let mean_compute = stats.mean_compute().saturating_sub(timer_overhead);
         let median_compute = stats.median_compute.saturating_sub(timer_overhead);
+        let hit_cost = blended_hit_cost(&stats, hit_cost);
         let verdict = Verdict::judge(&mode, entries, &stats, median_compute, hit_cost);
         Row {
             name: config.name,
@@ -202,6 +209,8 @@ impl Row {
             mean_compute,
             median_compute,
             hit_cost,
+            tier_hits: stats.tier_hits,
+            tier_errors: stats.tier_errors,
             hit_cost_source,
             time_saved_ns: time_saved(stats.hits, mean_compute, hit_cost),
             verdict,
@@ -221,6 +230,17 @@ fn split_id(id: &str) -> (String, String) {
     }
 }
 
+/// The mean cost of a hit when `tier_hits` of them cost a tier read and
+/// the others `memory_hit`.
+fn blended_hit_cost(stats: &crate::Stats, memory_hit: Duration) -> Duration {
+    if stats.tier_hits == 0 || stats.hits == 0 {
+        return memory_hit;
+    }
+    let tier = stats.mean_tier_read().as_nanos() as f64 * stats.tier_hits as f64;
+    let memory = memory_hit.as_nanos() as f64 * stats.hits.saturating_sub(stats.tier_hits) as f64;
+    Duration::from_nanos(((tier + memory) / stats.hits as f64) as u64)
+}
+
 fn time_saved(hits: u64, mean_compute: Duration, hit_cost: Duration) -> i64 {
     let per_hit = mean_compute.as_nanos() as i128 - hit_cost.as_nanos() as i128;
     let saved = per_hit.saturating_mul(i128::from(hits));
@@ -232,6 +252,28 @@ mod tests {
     use super::table::human;
     use super::*;
     use crate::stats::Stats;
+
+    #[test]
+    fn a_tier_hit_counts_what_the_tier_read_cost() {
+        let stats = Stats {
+            hits: 4,
+            tier_hits: 1,
+            tier_reads: 2,
+            tier_read_time: Duration::from_micros(40),
+            ..Stats::default()
+        };
+        // Three memory hits of 100 ns and one tier hit of 20 µs.
+        let blended = blended_hit_cost(&stats, Duration::from_nanos(100));
+        assert_eq!(blended, Duration::from_nanos((3 * 100 + 20_000) / 4));
+        let memory_only = Stats {
+            tier_hits: 0,
+            ..stats
+        };
+        assert_eq!(
+            blended_hit_cost(&memory_only, Duration::from_nanos(100)),
+            Duration::from_nanos(100)
+        );
+    }
 
     #[test]
     fn human_durations() {
