@@ -7,3 +7,11 @@
 fn ui() {
     trybuild::TestCases::new().compile_fail("tests/ui/*.rs");
 }
+
+/// Cases whose error depends on memokit's features (`redis`, `disk`
+/// without the feature): checked in the default build only.
+#[cfg(not(any(feature = "redis", feature = "disk")))]
+#[test]
+fn ui_default_features() {
+    trybuild::TestCases::new().compile_fail("tests/ui-default/*.rs");
+}
