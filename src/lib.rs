@@ -36,8 +36,29 @@ pub mod __private {
     pub use memokit_core::{tier_codec, TierKey, TierSpec, TierValue};
 }
 
-/// The Redis tier, `#[cached(redis)]`: where the server is, and what the
-/// connection has done. See the README's "Beyond one process".
+/// The Redis tier, `#[cached(redis)]` (feature `redis`): one cache for
+/// every process that uses the same server, behind each process's memory.
+/// Where the server is, and what the connection has done; see the README's
+/// "Beyond one process".
+///
+/// ```no_run
+/// use memokit::cached;
+///
+/// #[cached(ttl = "10m", redis)]
+/// fn exchange_rate(currency: &str) -> Result<f64, String> {
+///     Ok(if currency == "EUR" { 1.08 } else { 1.0 }) // a slow API call
+/// }
+///
+/// // Or set MEMOKIT_REDIS_URL; with neither, memory only (said once in the log).
+/// memokit::redis::connect("redis://127.0.0.1:6379/").unwrap();
+/// assert_eq!(exchange_rate("EUR"), Ok(1.08)); // computed, or read from Redis
+/// let stats = exchange_rate_memokit().stats();
+/// println!(
+///     "memory hits {}, Redis hits {}, misses {}, Redis errors {}, Redis time {:?}",
+///     stats.hits - stats.tier_hits, stats.tier_hits, stats.misses,
+///     stats.tier_errors, stats.mean_tier_read(),
+/// );
+/// ```
 #[cfg(feature = "redis")]
 pub mod redis {
     pub use memokit_core::redis::{

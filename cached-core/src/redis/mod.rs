@@ -18,17 +18,7 @@
 //! [`connect_with`]), or set `MEMOKIT_REDIS_URL`; with neither, Redis-backed
 //! functions use memory only, as the log says once.
 //!
-//! ```no_run
-//! use memokit::cached;
-//!
-//! #[cached(ttl = "10m", redis)]
-//! fn exchange_rate(currency: &str) -> Result<f64, String> {
-//!     Ok(if currency == "EUR" { 1.08 } else { 1.0 }) // a slow API call
-//! }
-//!
-//! memokit::redis::connect("redis://127.0.0.1:6379/").unwrap();
-//! assert_eq!(exchange_rate("EUR"), Ok(1.08));
-//! ```
+//! The facade, `memokit::redis`, shows it with `#[cached(redis)]`.
 //!
 //! All I/O runs on memokit's own threads: a sync caller waits for the reply
 //! at most [`Options::timeout`]; an `async fn` awaits it (runtime-agnostic)
@@ -56,7 +46,7 @@ use self::store::RedisStore;
 ///
 /// ```
 /// use std::time::Duration;
-/// let options = memokit::redis::Options::default()
+/// let options = memokit_core::redis::Options::default()
 ///     .prefix("billing:")
 ///     .timeout(Duration::from_millis(100));
 /// assert_eq!(options.timeout_value(), Duration::from_millis(100));
@@ -150,7 +140,7 @@ impl std::error::Error for ConnectError {}
 /// server already (connecting again to the same URL does nothing).
 ///
 /// ```
-/// assert!(memokit::redis::connect("http://localhost").is_err());
+/// assert!(memokit_core::redis::connect("http://localhost").is_err());
 /// ```
 pub fn connect(url: &str) -> Result<(), ConnectError> {
     connect_with(url, Options::default())
@@ -160,7 +150,7 @@ pub fn connect(url: &str) -> Result<(), ConnectError> {
 ///
 /// ```no_run
 /// use std::time::Duration;
-/// use memokit::redis::{connect_with, Options};
+/// use memokit_core::redis::{connect_with, Options};
 /// connect_with("unix:///run/redis.sock", Options::default().lease(Duration::from_secs(30))).unwrap();
 /// ```
 pub fn connect_with(url: &str, options: Options) -> Result<(), ConnectError> {
@@ -220,8 +210,9 @@ impl RedisStats {
 /// A snapshot of [`RedisStats`].
 ///
 /// ```
-/// let stats = memokit::redis::stats();
-/// assert!(stats.round_trips >= stats.connects.saturating_sub(stats.connects));
+/// let stats = memokit_core::redis::stats();
+/// assert!(!stats.configured, "no connect, no MEMOKIT_REDIS_URL read yet");
+/// assert_eq!(stats.mean_round_trip(), std::time::Duration::ZERO);
 /// ```
 pub fn stats() -> RedisStats {
     let load = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);

@@ -17,7 +17,7 @@ use crate::cache::values::Kind;
 /// (or at `key = <expr>`).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be part of the key of a `disk` or `redis` function",
-    label = "the key is stored for later runs, so it must be `serde::Serialize` (a `&T` argument as its owned form)",
+    label = "the key is stored for later runs and other processes, so it must be `serde::Serialize` (a `&T` argument as its owned form)",
     note = "derive `serde::Serialize` for a type you own, or add `key = ...` built from serializable parts"
 )]
 pub trait TierKey<M> {
@@ -59,7 +59,7 @@ impl<Q: ?Sized + sealed::Never> TierKey<Impossible> for Q {
 /// type.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the value of a `disk` or `redis` function",
-    label = "values are stored for later runs and read back, so they must be `serde::Serialize + serde::Deserialize`",
+    label = "values are stored for later runs and other processes and read back, so they must be `serde::Serialize + serde::Deserialize`",
     note = "derive `serde::Serialize` and `serde::Deserialize` for a type you own"
 )]
 pub trait TierValue<M>: Sized {
