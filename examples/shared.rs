@@ -44,7 +44,11 @@ fn main() {
         std::process::exit(2);
     }
     let second = std::env::args().any(|a| a == "--second");
-    let me = if second { "second process" } else { "first process" };
+    let me = if second {
+        "second process"
+    } else {
+        "first process"
+    };
     if !second {
         // A fresh start for the demonstration.
         quote_memokit().clear();

@@ -45,9 +45,12 @@ pub(crate) struct RedisStore {
     /// their lease when it holds one: the value written for such a key
     /// (a fill) releases the lease and tells no one; any other write
     /// (`insert`) tells every process.
-    computing: Mutex<HashMap<(String, Vec<u8>), Option<Vec<u8>>>>,
+    computing: Mutex<Computing>,
     tokens: AtomicU64,
 }
+
+/// The keys (namespace, key) this process computes, with their leases.
+type Computing = HashMap<(String, Vec<u8>), Option<Vec<u8>>>;
 
 /// What a claim found.
 enum Claim {
@@ -104,7 +107,7 @@ impl RedisStore {
             .insert((namespace.as_str().to_owned(), key.to_vec()), lease);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, Vec<u8>), Option<Vec<u8>>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Computing> {
         self.computing.lock().unwrap_or_else(|e| e.into_inner())
     }
 
