@@ -16,7 +16,7 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use cached::{IOCached, RedisCache};
+use cached::{ConcurrentCached, RedisCache};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use memokit::cached;
 use memokit_compare::redis_server::RedisServer;
@@ -27,7 +27,7 @@ fn shared(k: u64) -> String {
 }
 
 fn clear_memory() {
-    for cache in memokit::caches() {
+    for cache in memokit::runtime::caches() {
         if cache.path().ends_with("shared") {
             cache.clear_memory();
         }
@@ -61,7 +61,7 @@ fn redis(c: &mut Criterion) {
         b.iter(|| shared(next.fetch_add(1, Ordering::Relaxed)))
     });
 
-    let incumbent: RedisCache<u64, String> = RedisCache::new()
+    let incumbent: RedisCache<u64, String> = RedisCache::builder("bench")
         .connection_string(&format!("redis+unix://{}", server.socket().display()))
         .build()
         .unwrap();

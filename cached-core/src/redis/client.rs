@@ -1,17 +1,18 @@
-//! The command connection, owned by one I/O thread ("memokit-redis"):
-//! callers hand it commands and wait for the replies with a bound (a sync
-//! caller) or await them (an async one), so no caller's thread reads a
-//! socket. Commands queued while a round trip is out go together in the
-//! next one (pipelining), in order.
+//! Round trips to the server. A caller makes its own on a pooled
+//! connection, every wait bounded by the timeout (an `async fn`'s read runs
+//! on memokit's tier threads, see `tier/offload.rs`, never on its
+//! executor's); writes nobody waits for (a value stored after a miss, a
+//! lease released) go to one background thread ("memokit-redis") that
+//! sends whatever has queued up together (pipelining), in order.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::redis::conn::{is_timeout, Conn, ConnError};
 use crate::redis::resp::Reply;
 use crate::redis::url::Target;
-use crate::tier::oneshot::{self, Answer, Got};
 use crate::tier::store::{TierError, TierErrorKind};
 
 /// One command: its arguments.
@@ -20,14 +21,7 @@ pub(crate) type Command = Vec<Vec<u8>>;
 /// The replies to a group of commands, one each, in order.
 pub(crate) type Replies = Result<Vec<Reply>, TierError>;
 
-/// A group of commands sent together, and who waits for the replies
-/// (`None`: nobody; failures are counted and logged by the thread).
-struct Job {
-    commands: Vec<Command>,
-    reply: Option<oneshot::Reply<Replies>>,
-}
-
-/// The process-wide counters of the connection (see `RedisStats`).
+/// The process-wide counters of the connections (see `RedisStats`).
 #[derive(Default)]
 pub(crate) struct Counters {
     pub(crate) round_trips: AtomicU64,
@@ -35,196 +29,185 @@ pub(crate) struct Counters {
     pub(crate) errors: AtomicU64,
     pub(crate) connects: AtomicU64,
     pub(crate) connected: AtomicBool,
-    pub(crate) stuck: AtomicBool,
 }
+
+/// The most idle connections kept.
+const POOL: usize = 32;
 
 /// The handle callers use.
 pub(crate) struct Client {
-    jobs: Sender<Job>,
+    target: Target,
     timeout: Duration,
-    /// Set when a caller gave up waiting, cleared by the next round trip
-    /// that succeeds: while the thread is stuck on an unanswering server,
-    /// later calls (the write after a failed read, other functions) do not
-    /// each wait a whole timeout.
-    stuck: &'static AtomicBool,
+    counters: &'static Counters,
+    idle: Mutex<Vec<Conn>>,
+    background: Sender<Vec<Command>>,
+    /// When (nanoseconds after `epoch()`, 0: never) a round trip last ran
+    /// out of time: for one timeout after it, calls fail at once, so that a
+    /// failing read and the write after it (or several functions' calls)
+    /// cost one timeout, not one each.
+    timed_out_at: AtomicU64,
+}
+
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+fn since_epoch() -> u64 {
+    u64::try_from(epoch().elapsed().as_nanos())
+        .unwrap_or(u64::MAX)
+        .max(1)
 }
 
 impl Client {
-    /// Starts the I/O thread for `target`; it connects on first use.
+    /// A client of `target`; it connects on first use.
     pub(crate) fn start(target: Target, timeout: Duration, counters: &'static Counters) -> Client {
-        let (jobs, queue) = mpsc::channel();
+        let (background, queue) = mpsc::channel();
+        let worker = (target.clone(), timeout);
         std::thread::Builder::new()
             .name("memokit-redis".into())
-            .spawn(move || {
-                Worker {
-                    target,
-                    timeout,
-                    counters,
-                    conn: None,
-                }
-                .run(queue)
-            })
+            .spawn(move || write_behind(&worker.0, worker.1, counters, queue))
             .expect("memokit: cannot start the Redis I/O thread");
         Client {
-            jobs,
+            target,
             timeout,
-            stuck: &counters.stuck,
+            counters,
+            idle: Mutex::new(Vec::new()),
+            background,
+            timed_out_at: AtomicU64::new(0),
         }
     }
 
-    /// Sends `commands` and waits at most the timeout for their replies
-    /// (a moment only while an earlier call is still unanswered).
+    /// Sends `commands` together and reads their replies, on this thread,
+    /// waiting at most the timeout for each step.
     pub(crate) fn call(&self, commands: Vec<Command>) -> Replies {
-        let answer = self.submit(commands);
-        let bound = if self.stuck.load(Ordering::Relaxed) {
-            Duration::from_millis(1)
-        } else {
-            self.timeout
-        };
-        match answer.wait(bound) {
-            Got::Answer(replies) => replies,
-            Got::Gone => Err(gone()),
-            Got::Late => {
-                self.stuck.store(true, Ordering::Relaxed);
-                Err(TierError::new(
-                    TierErrorKind::Read,
-                    format!("no answer within {:?} (the timeout)", self.timeout),
-                ))
-            }
+        let failed = self.timed_out_at.load(Ordering::Relaxed);
+        let window = u64::try_from(self.timeout.as_nanos()).unwrap_or(u64::MAX);
+        if failed != 0 && since_epoch().saturating_sub(failed) < window {
+            return Err(TierError::new(
+                TierErrorKind::Read,
+                "the server did not answer a moment ago (skipped without waiting)",
+            ));
         }
+        let pooled = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut conn = match pooled {
+            Some(conn) => conn,
+            None => self.open()?,
+        };
+        let result = timed(self.counters, || round_trip(&mut conn, &commands));
+        match &result {
+            Ok(_) => {
+                self.counters.connected.store(true, Ordering::Relaxed);
+                let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+                if idle.len() < POOL {
+                    idle.push(conn);
+                }
+            }
+            Err(e) => self.lost(e),
+        }
+        result
     }
 
     /// Sends `commands` without waiting: a failure is counted in the
     /// connection's statistics and logged once.
     pub(crate) fn send(&self, commands: Vec<Command>) {
-        let _ = self.jobs.send(Job {
-            commands,
-            reply: None,
-        });
+        let _ = self.background.send(commands);
     }
 
-    fn submit(&self, commands: Vec<Command>) -> Answer<Replies> {
-        let (reply, answer) = oneshot::channel();
-        // A send fails only if the thread is gone; the answer then is too.
-        let _ = self.jobs.send(Job {
-            commands,
-            reply: Some(reply),
-        });
-        answer
+    fn open(&self) -> Result<Conn, TierError> {
+        match Conn::open(&self.target, self.timeout) {
+            Ok(conn) => {
+                self.counters.connects.fetch_add(1, Ordering::Relaxed);
+                Ok(conn)
+            }
+            Err(e) => {
+                let error = unreachable(&self.target, &e);
+                if matches!(&e, ConnError::Io(io) if is_timeout(io)) {
+                    self.lost(&error);
+                }
+                self.counters.connected.store(false, Ordering::Relaxed);
+                Err(error)
+            }
+        }
+    }
+
+    /// A round trip failed: its connection is dropped (its replies may be
+    /// out of step), and the pooled ones too, which likely broke with it.
+    fn lost(&self, error: &TierError) {
+        self.counters.connected.store(false, Ordering::Relaxed);
+        self.idle.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        if error.message.contains("in time") {
+            self.timed_out_at.store(since_epoch(), Ordering::Relaxed);
+        }
     }
 }
 
-fn gone() -> TierError {
-    TierError::new(
-        TierErrorKind::Unavailable,
-        "the Redis I/O thread has stopped",
-    )
+/// Runs `trip`, adding it to the round-trip counters.
+fn timed<T>(counters: &Counters, trip: impl FnOnce() -> T) -> T {
+    let started = Instant::now();
+    let result = trip();
+    let took = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    counters.round_trips.fetch_add(1, Ordering::Relaxed);
+    counters.round_trip_nanos.fetch_add(took, Ordering::Relaxed);
+    result
 }
 
-/// The I/O thread's state.
-struct Worker {
-    target: Target,
+/// Writes `commands`, then reads one reply each.
+fn round_trip(conn: &mut Conn, commands: &[Command]) -> Replies {
+    for command in commands {
+        let args: Vec<&[u8]> = command.iter().map(Vec::as_slice).collect();
+        conn.queue(&args);
+    }
+    let lost = |e: std::io::Error| {
+        let what = if is_timeout(&e) {
+            "no answer in time"
+        } else {
+            "the connection broke"
+        };
+        TierError::new(TierErrorKind::Read, format!("{what}: {e}"))
+    };
+    conn.flush().map_err(lost)?;
+    (0..commands.len())
+        .map(|_| conn.read().map_err(lost))
+        .collect()
+}
+
+/// The background thread: sends queued writes, several per round trip.
+fn write_behind(
+    target: &Target,
     timeout: Duration,
     counters: &'static Counters,
-    conn: Option<Conn>,
-}
-
-/// The most jobs sent in one round trip.
-const BATCH: usize = 128;
-
-impl Worker {
-    fn run(mut self, queue: Receiver<Job>) {
-        while let Ok(first) = queue.recv() {
-            let mut batch = vec![first];
-            while batch.len() < BATCH {
-                match queue.try_recv() {
-                    Ok(job) => batch.push(job),
-                    Err(_) => break,
-                }
+    queue: Receiver<Vec<Command>>,
+) {
+    let mut conn: Option<Conn> = None;
+    while let Ok(first) = queue.recv() {
+        let mut batch = first;
+        while batch.len() < 256 {
+            match queue.try_recv() {
+                Ok(more) => batch.extend(more),
+                Err(_) => break,
             }
-            self.serve(batch);
         }
-    }
-
-    fn serve(&mut self, batch: Vec<Job>) {
-        let started = Instant::now();
-        let result = self.round_trip(&batch);
-        let took = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        self.counters.round_trips.fetch_add(1, Ordering::Relaxed);
-        self.counters
-            .round_trip_nanos
-            .fetch_add(took, Ordering::Relaxed);
-        let mut replies = match result {
-            Ok(replies) => {
-                self.counters.stuck.store(false, Ordering::Relaxed);
-                replies.into_iter()
-            }
-            Err(error) => {
-                self.conn = None;
-                self.counters.connected.store(false, Ordering::Relaxed);
-                for job in batch {
-                    self.answer(job, Err(error.clone()));
-                }
-                return;
-            }
+        let result = match conn.take() {
+            Some(c) => Ok(c),
+            None => Conn::open(target, timeout).map_err(|e| unreachable(target, &e)),
+        }
+        .and_then(|mut c| {
+            let replies = timed(counters, || round_trip(&mut c, &batch))?;
+            conn = Some(c);
+            Ok(replies)
+        });
+        let refused = match result {
+            Err(e) => Some(e),
+            Ok(replies) => replies
+                .iter()
+                .find_map(Reply::error)
+                .map(|e| TierError::new(TierErrorKind::Write, e)),
         };
-        for job in batch {
-            let mine = replies.by_ref().take(job.commands.len()).collect();
-            self.answer(job, Ok(mine));
+        if let Some(error) = refused {
+            counters.errors.fetch_add(1, Ordering::Relaxed);
+            crate::redis::log_once(&error);
         }
-    }
-
-    fn answer(&self, job: Job, replies: Replies) {
-        match job.reply {
-            Some(reply) => reply.send(replies),
-            None => {
-                let refused = match &replies {
-                    Err(e) => Some(e.clone()),
-                    Ok(replies) => replies
-                        .iter()
-                        .find_map(Reply::error)
-                        .map(|e| TierError::new(TierErrorKind::Write, e)),
-                };
-                if let Some(error) = refused {
-                    self.counters.errors.fetch_add(1, Ordering::Relaxed);
-                    crate::redis::log_once(&error);
-                }
-            }
-        }
-    }
-
-    /// Writes every job's commands, then reads every reply.
-    fn round_trip(&mut self, batch: &[Job]) -> Result<Vec<Reply>, TierError> {
-        let conn = self.connection()?;
-        let mut count = 0;
-        for job in batch {
-            for command in &job.commands {
-                let args: Vec<&[u8]> = command.iter().map(Vec::as_slice).collect();
-                conn.queue(&args);
-                count += 1;
-            }
-        }
-        let lost = |e: std::io::Error| {
-            let what = if is_timeout(&e) {
-                "no answer in time"
-            } else {
-                "the connection broke"
-            };
-            TierError::new(TierErrorKind::Read, format!("{what}: {e}"))
-        };
-        conn.flush().map_err(lost)?;
-        (0..count).map(|_| conn.read().map_err(lost)).collect()
-    }
-
-    fn connection(&mut self) -> Result<&mut Conn, TierError> {
-        if self.conn.is_none() {
-            let conn = Conn::open(&self.target, self.timeout)
-                .map_err(|e| unreachable(&self.target, &e))?;
-            self.counters.connects.fetch_add(1, Ordering::Relaxed);
-            self.counters.connected.store(true, Ordering::Relaxed);
-            self.conn = Some(conn);
-        }
-        Ok(self.conn.as_mut().expect("just connected"))
     }
 }
 

@@ -20,9 +20,11 @@
 //!
 //! The facade, `memokit::redis`, shows it with `#[cached(redis)]`.
 //!
-//! All I/O runs on memokit's own threads: a sync caller waits for the reply
-//! at most [`Options::timeout`]; an `async fn` awaits it (runtime-agnostic)
-//! and never blocks its executor thread.
+//! A sync caller makes its round trip itself, on a pooled connection, waiting
+//! at most [`Options::timeout`] (one `GET` for a hit: nothing between the
+//! caller and the socket). An `async fn` awaits a read made on memokit's
+//! tier threads (runtime-agnostic) and never blocks its executor thread.
+//! Writes no caller waits for go to a background thread, pipelined.
 
 mod client;
 mod conn;
@@ -182,7 +184,8 @@ pub struct RedisStats {
     pub connected: bool,
     /// Whether this process receives other processes' invalidations now.
     pub subscribed: bool,
-    /// Connections made (1 + reconnections).
+    /// Connections made by callers (pooled: several under concurrency, and
+    /// one more after each failure).
     pub connects: u64,
     /// Round trips to the server (several commands may share one).
     pub round_trips: u64,
@@ -260,7 +263,6 @@ static COUNTERS: Counters = Counters {
     errors: std::sync::atomic::AtomicU64::new(0),
     connects: std::sync::atomic::AtomicU64::new(0),
     connected: AtomicBool::new(false),
-    stuck: AtomicBool::new(false),
 };
 
 fn open(target: url::Target, options: Options) -> Configured {

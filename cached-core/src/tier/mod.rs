@@ -13,8 +13,8 @@
 //!   wall-clock time its expiries are in;
 //! - [`health`]: the error policy (count, log once per kind, circuit breaker);
 //! - [`link`]: one function's view of its tier, what the cache calls;
-//! - [`oneshot`] and [`offload`]: an answer from another thread, waited for
-//!   with a bound or awaited, and the threads an `async fn` reads a remote
+//! - [`oneshot`] and [`offload`]: an answer from another thread, awaited,
+//!   and the threads an `async fn` reads a remote
 //!   store on, so no executor thread waits for a network;
 //! - [`checks`]: the compile-time checks of key and value types, in
 //!   memokit's words.

@@ -1,12 +1,10 @@
-//! One answer from another thread: a sync caller waits for it with a
-//! bound, an async one awaits it (a `Waker`, so any executor works and no
-//! executor thread blocks).
+//! One answer from another thread, awaited: a `Waker`, so any executor
+//! works and no executor thread blocks.
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
-use std::time::{Duration, Instant};
 
 struct State<T> {
     /// `Some` once answered; `Some(None)`: the sender went away.
@@ -17,7 +15,6 @@ struct State<T> {
 /// Where the answer lands.
 pub(crate) struct Slot<T> {
     state: Mutex<State<T>>,
-    ready: Condvar,
 }
 
 /// The receiving end.
@@ -33,7 +30,6 @@ pub(crate) fn channel<T>() -> (Reply<T>, Answer<T>) {
             answer: None,
             waker: None,
         }),
-        ready: Condvar::new(),
     });
     (Reply(Some(slot.clone())), Answer(slot))
 }
@@ -63,46 +59,8 @@ impl<T> Slot<T> {
             state.answer = Some(answer);
             state.waker.take()
         };
-        // Marks the slot answered even for `None`.
-        self.ready.notify_all();
         if let Some(waker) = waker {
             waker.wake();
-        }
-    }
-}
-
-/// What the receiver got: the answer, `Gone` (the sender dropped it), or
-/// `Late` (no answer within the bound).
-#[derive(Debug, PartialEq, Eq)]
-#[cfg_attr(not(feature = "redis"), allow(dead_code))]
-pub(crate) enum Got<T> {
-    Answer(T),
-    Gone,
-    Late,
-}
-
-impl<T> Answer<T> {
-    /// Waits at most `bound` for the answer.
-    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
-    pub(crate) fn wait(self, bound: Duration) -> Got<T> {
-        let deadline = Instant::now() + bound;
-        let mut state = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
-        loop {
-            match state.answer.take() {
-                Some(Some(answer)) => return Got::Answer(answer),
-                Some(None) => return Got::Gone,
-                None => {}
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return Got::Late;
-            }
-            state = self
-                .0
-                .ready
-                .wait_timeout(state, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
         }
     }
 }
@@ -126,27 +84,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_waiter_gets_the_answer_from_another_thread() {
-        let (reply, answer) = channel();
-        let t = std::thread::spawn(move || reply.send(7));
-        assert_eq!(answer.wait(Duration::from_secs(10)), Got::Answer(7));
-        t.join().unwrap();
-    }
-
-    #[test]
-    fn no_answer_is_late_and_a_dropped_sender_is_gone() {
+    fn a_dropped_sender_resolves_to_none() {
         let (reply, answer) = channel::<u8>();
-        let (_keep, late) = channel::<u8>();
-        assert_eq!(late.wait(Duration::from_millis(1)), Got::Late);
         drop(reply);
-        assert_eq!(answer.wait(Duration::from_secs(10)), Got::Gone);
+        assert_eq!(futures_lite_block_on(answer), None);
     }
 
     #[test]
     fn an_awaiting_task_is_woken() {
         let (reply, answer) = channel();
         let t = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(5));
+            std::thread::sleep(std::time::Duration::from_millis(5));
             reply.send("x");
         });
         assert_eq!(futures_lite_block_on(answer), Some("x"));

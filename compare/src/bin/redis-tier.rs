@@ -18,7 +18,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use cached::{IOCached, RedisCache};
+use cached::{ConcurrentCached, RedisCache};
 use memokit::cached;
 use memokit_compare::redis_server::RedisServer;
 
@@ -63,11 +63,12 @@ fn child(role: &str, url: &str) {
             let _ = tiered(0); // connected before the race
             let mut line = String::new();
             std::io::stdin().read_line(&mut line).unwrap();
+            let before = COMPUTED.load(Ordering::Relaxed);
             slow(7);
-            writeln!(out, "{}", COMPUTED.load(Ordering::Relaxed) - 1).unwrap();
+            writeln!(out, "{}", COMPUTED.load(Ordering::Relaxed) - before).unwrap();
         }
         "hot-cached" => {
-            let cache: RedisCache<u64, u64> = RedisCache::new().connection_string(url).build().unwrap();
+            let cache: RedisCache<u64, u64> = RedisCache::builder("bench").connection_string(url).build().unwrap();
             let mut line = String::new();
             std::io::stdin().read_line(&mut line).unwrap();
             let mut computed = 0;
