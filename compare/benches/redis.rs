@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use cached::{ConcurrentCached, RedisCache};
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use criterion::{criterion_group, criterion_main, Criterion};
 use memokit::cached;
 use memokit_compare::redis_server::RedisServer;
 
@@ -43,15 +43,31 @@ fn redis(c: &mut Criterion) {
 
     // The key a tier hit reads, as memokit stores it.
     assert_eq!(shared(1), "value-1");
+    std::thread::sleep(Duration::from_millis(50)); // the fill lands
     let key = {
         let name = redis_cmd(&server, &["KEYS", "memokit:v:*"]);
         name.into_iter().next().expect("stored")
     };
-    std::thread::sleep(Duration::from_millis(50)); // the fill lands
 
     group.bench_function("memokit: memory hit", |b| b.iter(|| shared(black_box(1))));
+    // Keys stored in Redis and not in memory, each read once: a Redis hit
+    // per call, with nothing done between calls.
+    const STORED: u64 = 400_000;
+    for k in 0..STORED {
+        shared_memokit().insert(k + 10_000_000, format!("value-{k}"));
+    }
+    clear_memory();
+    let next = AtomicU64::new(10_000_000);
     group.bench_function("memokit: Redis hit", |b| {
-        b.iter_batched(clear_memory, |()| shared(black_box(1)), BatchSize::PerIteration)
+        b.iter_custom(|iters| {
+            let first = next.fetch_add(iters, Ordering::Relaxed);
+            assert!(first + iters <= 10_000_000 + STORED, "more iterations than stored keys");
+            let started = std::time::Instant::now();
+            for k in first..first + iters {
+                black_box(shared(black_box(k)));
+            }
+            started.elapsed()
+        })
     });
     group.bench_function("memokit client: raw GET", |b| {
         b.iter(|| memokit::redis::raw_get(black_box(&key)).unwrap())

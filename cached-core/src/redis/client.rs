@@ -94,7 +94,10 @@ impl Client {
             Some(conn) => conn,
             None => self.open()?,
         };
-        let result = timed(self.counters, || round_trip(&mut conn, &commands));
+        let result = timed(self.counters, || {
+            settle(&mut conn, self.counters)?;
+            round_trip(&mut conn, &commands)
+        });
         match &result {
             Ok(_) => {
                 self.counters.connected.store(true, Ordering::Relaxed);
@@ -108,10 +111,34 @@ impl Client {
         result
     }
 
-    /// Sends `commands` without waiting: a failure is counted in the
-    /// connection's statistics and logged once.
+    /// Sends `commands` without waiting for their replies: written on an
+    /// idle pooled connection, whose next round trip reads them first (so
+    /// they cost no round trip of their own), or else by the background
+    /// thread. A failure is counted in the connection's statistics and
+    /// logged once.
     pub(crate) fn send(&self, commands: Vec<Command>) {
-        let _ = self.background.send(commands);
+        let pooled = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let Some(mut conn) = pooled else {
+            let _ = self.background.send(commands);
+            return;
+        };
+        for command in &commands {
+            let args: Vec<&[u8]> = command.iter().map(Vec::as_slice).collect();
+            conn.queue(&args);
+        }
+        match conn.flush() {
+            Ok(()) => {
+                conn.owed += commands.len();
+                self.idle
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(conn);
+            }
+            Err(e) => {
+                background_failed(self.counters, TierError::new(TierErrorKind::Write, e));
+                self.lost(&TierError::new(TierErrorKind::Write, "a write failed"));
+            }
+        }
     }
 
     fn open(&self) -> Result<Conn, TierError> {
@@ -152,20 +179,38 @@ fn timed<T>(counters: &Counters, trip: impl FnOnce() -> T) -> T {
     result
 }
 
+/// Reads the replies `conn` owes for commands sent without waiting.
+fn settle(conn: &mut Conn, counters: &Counters) -> Result<(), TierError> {
+    while conn.owed > 0 {
+        let reply = conn.read().map_err(lost)?;
+        conn.owed -= 1;
+        if let Some(refused) = reply.error() {
+            background_failed(counters, TierError::new(TierErrorKind::Write, refused));
+        }
+    }
+    Ok(())
+}
+
+fn background_failed(counters: &Counters, error: TierError) {
+    counters.errors.fetch_add(1, Ordering::Relaxed);
+    crate::redis::log_once(&error);
+}
+
+fn lost(e: std::io::Error) -> TierError {
+    let what = if is_timeout(&e) {
+        "no answer in time"
+    } else {
+        "the connection broke"
+    };
+    TierError::new(TierErrorKind::Read, format!("{what}: {e}"))
+}
+
 /// Writes `commands`, then reads one reply each.
 fn round_trip(conn: &mut Conn, commands: &[Command]) -> Replies {
     for command in commands {
         let args: Vec<&[u8]> = command.iter().map(Vec::as_slice).collect();
         conn.queue(&args);
     }
-    let lost = |e: std::io::Error| {
-        let what = if is_timeout(&e) {
-            "no answer in time"
-        } else {
-            "the connection broke"
-        };
-        TierError::new(TierErrorKind::Read, format!("{what}: {e}"))
-    };
     conn.flush().map_err(lost)?;
     (0..commands.len())
         .map(|_| conn.read().map_err(lost))
@@ -205,8 +250,7 @@ fn write_behind(
                 .map(|e| TierError::new(TierErrorKind::Write, e)),
         };
         if let Some(error) = refused {
-            counters.errors.fetch_add(1, Ordering::Relaxed);
-            crate::redis::log_once(&error);
+            background_failed(counters, error);
         }
     }
 }

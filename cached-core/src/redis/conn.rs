@@ -119,6 +119,9 @@ pub(crate) fn is_timeout(e: &io::Error) -> bool {
 pub(crate) struct Conn {
     reader: BufReader<Socket>,
     writer: BufWriter<Socket>,
+    /// Replies to commands sent without waiting, read (and checked) before
+    /// the next round trip's.
+    pub(crate) owed: usize,
 }
 
 impl Conn {
@@ -129,6 +132,7 @@ impl Conn {
         let mut conn = Conn {
             reader: BufReader::with_capacity(16 * 1024, socket.try_clone()?),
             writer: BufWriter::with_capacity(16 * 1024, socket),
+            owed: 0,
         };
         let mut handshake: Vec<Vec<&[u8]>> = Vec::new();
         match (&target.username, &target.password) {
@@ -159,10 +163,8 @@ impl Conn {
 
     /// Queues one command; [`flush`](Self::flush) sends what is queued.
     pub(crate) fn queue(&mut self, args: &[&[u8]]) {
-        let mut out = Vec::new();
-        resp::encode(args, &mut out);
         // A BufWriter only fails on the flush that writes.
-        let _ = self.writer.write_all(&out);
+        let _ = resp::encode(args, &mut self.writer);
     }
 
     pub(crate) fn flush(&mut self) -> io::Result<()> {

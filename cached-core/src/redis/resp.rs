@@ -28,14 +28,15 @@ impl Reply {
     }
 }
 
-/// Appends `args` as one command.
-pub(crate) fn encode(args: &[&[u8]], out: &mut Vec<u8>) {
-    out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
+/// Writes `args` as one command.
+pub(crate) fn encode(args: &[&[u8]], out: &mut impl io::Write) -> io::Result<()> {
+    write!(out, "*{}\r\n", args.len())?;
     for arg in args {
-        out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
-        out.extend_from_slice(arg);
-        out.extend_from_slice(b"\r\n");
+        write!(out, "${}\r\n", arg.len())?;
+        out.write_all(arg)?;
+        out.write_all(b"\r\n")?;
     }
+    Ok(())
 }
 
 /// The largest bulk string or array read: a larger length is not Redis.
@@ -122,7 +123,7 @@ mod tests {
     #[test]
     fn commands_are_arrays_of_bulk_strings() {
         let mut out = Vec::new();
-        encode(&[b"GET", b"k\r"], &mut out);
+        encode(&[b"GET", b"k\r"], &mut out).unwrap();
         assert_eq!(out, b"*2\r\n$3\r\nGET\r\n$2\r\nk\r\r\n");
     }
 
