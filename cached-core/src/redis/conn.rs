@@ -127,6 +127,10 @@ pub(crate) struct Conn {
 impl Conn {
     /// Connects to `target`, every step within `timeout`.
     pub(crate) fn open(target: &Target, timeout: Duration) -> Result<Conn, ConnError> {
+        // A little short of the timeout: waking up after a socket timeout
+        // takes the kernel and scheduler a few milliseconds more, and the
+        // call as a whole must not wait longer than the timeout.
+        let timeout = timeout.saturating_sub(timeout / 20).max(Duration::from_millis(1));
         let socket = Socket::connect(&target.address, timeout)?;
         socket.set_timeouts(Some(timeout))?;
         let mut conn = Conn {
