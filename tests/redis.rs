@@ -86,6 +86,7 @@ fn run(line: &str) -> String {
         ("stats", "slow") => stats_line(slow_memokit().stats()),
         ("stats", "fallible") => stats_line(fallible_memokit().stats()),
         ("subscribed", _) => memokit::redis::stats().subscribed.to_string(),
+        ("warnings", _) => WARNINGS.lock().unwrap().len().to_string(),
         ("call", "fetched") => async_probe(k()),
         _ => panic!("unknown command `{line}`"),
     }
@@ -119,12 +120,31 @@ fn async_probe(k: u64) -> String {
     })
 }
 
+/// memokit's warnings in the driver.
+static WARNINGS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+struct Recorder;
+
+impl log::Log for Recorder {
+    fn enabled(&self, _: &log::Metadata) -> bool {
+        true
+    }
+    fn log(&self, record: &log::Record) {
+        if record.level() <= log::Level::Warn {
+            WARNINGS.lock().unwrap().push(record.args().to_string());
+        }
+    }
+    fn flush(&self) {}
+}
+
 /// The driver's entry: a no-op unless this binary was spawned as a driver.
 #[test]
 fn driver() {
     let Ok(mode) = std::env::var("MEMOKIT_TEST_DRIVER") else {
         return;
     };
+    log::set_logger(&Recorder).unwrap();
+    log::set_max_level(log::LevelFilter::Warn);
     if mode == "connect" {
         let options = memokit::redis::Options::default()
             .timeout(Duration::from_millis(100))
@@ -561,6 +581,13 @@ fn a_wrong_password_is_an_error_per_kind_and_the_right_one_works() {
     }
     let errors = wrong.stat("value", "tier_errors");
     assert!((1..8).contains(&errors), "{errors}");
+    // Several errors of one kind, logged once (the subscriber's failure to
+    // connect is the connection's, logged once too).
+    let warnings: u64 = wrong.ask("warnings").parse().unwrap();
+    assert!(
+        (1..=2).contains(&warnings),
+        "{warnings} warnings for {errors} errors"
+    );
     let mut none = Driver::connected(&server.url());
     assert_eq!(none.ask("call value 1"), "value-1");
     let url = format!("{}?password=s3cret", server.url());
@@ -651,4 +678,19 @@ fn a_crashed_lease_holder_blocks_others_no_longer_than_its_lease() {
         "it waited for the holder: {took:?}"
     );
     eprintln!("waited {took:?} for a dead holder's 500 ms lease");
+}
+
+#[test]
+fn a_server_on_a_loopback_port_is_shared_too() {
+    let server = server!("tcp");
+    let mut a = Driver::connected(&server.tcp_url());
+    let mut b = Driver::connected(&server.tcp_url());
+    assert_eq!(a.ask("call value 3"), "value-3");
+    server.wait_entries(1);
+    assert_eq!(b.ask("call value 3"), "value-3");
+    assert_eq!(b.stat("value", "tier_hits"), 1);
+    b.until("subscribed", "true");
+    a.until("subscribed", "true");
+    a.ask("invalidate value 3");
+    b.until("peek value 3", "None");
 }

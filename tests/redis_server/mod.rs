@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 pub struct Server {
     dir: PathBuf,
     socket: PathBuf,
+    /// A loopback TCP port too, when asked for.
+    port: Option<u16>,
     extra: Vec<String>,
     child: Option<Child>,
 }
@@ -36,10 +38,20 @@ pub fn start(extra: &[&str]) -> Option<Server> {
     let dir = std::env::temp_dir().join(format!("memokit-redis-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
+    let port = extra.contains(&"tcp").then(|| {
+        // A free port: bound, read, released for the server.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    });
     let mut server = Server {
         socket: dir.join("redis.sock"),
         dir,
-        extra: extra.iter().map(|s| s.to_string()).collect(),
+        port,
+        extra: extra
+            .iter()
+            .filter(|a| **a != "tcp")
+            .map(|s| s.to_string())
+            .collect(),
         child: None,
     };
     server.restart();
@@ -47,9 +59,17 @@ pub fn start(extra: &[&str]) -> Option<Server> {
 }
 
 impl Server {
-    /// `unix://...` of this server (with `password` when given).
+    /// `unix://...` of this server.
     pub fn url(&self) -> String {
         format!("unix://{}", self.socket.display())
+    }
+
+    /// `redis://127.0.0.1:PORT/` of a server started with `tcp`.
+    pub fn tcp_url(&self) -> String {
+        format!(
+            "redis://127.0.0.1:{}/",
+            self.port.expect("started with `tcp`")
+        )
     }
 
     /// Starts the server again (on the same socket) after [`kill`](Self::kill).
@@ -57,7 +77,13 @@ impl Server {
         assert!(self.child.is_none(), "running already");
         let mut command = Command::new("redis-server");
         command
-            .args(["--port", "0", "--unixsocket"])
+            .args([
+                "--port",
+                &self.port.unwrap_or(0).to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--unixsocket",
+            ])
             .arg(&self.socket)
             .args(["--save", "", "--appendonly", "no", "--dir"])
             .arg(&self.dir)

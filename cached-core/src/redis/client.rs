@@ -90,14 +90,18 @@ impl Client {
             ));
         }
         let pooled = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let was_pooled = pooled.is_some();
         let mut conn = match pooled {
             Some(conn) => conn,
             None => self.open()?,
         };
-        let result = timed(self.counters, || {
-            settle(&mut conn, self.counters)?;
-            round_trip(&mut conn, &commands)
-        });
+        let mut result = self.trip(&mut conn, &commands);
+        // A pooled connection the server closed (it restarted) fails at
+        // once, before the server saw anything: one retry on a new one.
+        if was_pooled && result.as_ref().is_err_and(|e| !timed_out(e)) {
+            conn = self.open()?;
+            result = self.trip(&mut conn, &commands);
+        }
         match &result {
             Ok(_) => {
                 self.counters.connected.store(true, Ordering::Relaxed);
@@ -109,6 +113,13 @@ impl Client {
             Err(e) => self.lost(e),
         }
         result
+    }
+
+    fn trip(&self, conn: &mut Conn, commands: &[Command]) -> Replies {
+        timed(self.counters, || {
+            settle(conn, self.counters)?;
+            round_trip(conn, commands)
+        })
     }
 
     /// Sends `commands` without waiting for their replies: written on an
@@ -163,11 +174,18 @@ impl Client {
     fn lost(&self, error: &TierError) {
         self.counters.connected.store(false, Ordering::Relaxed);
         self.idle.lock().unwrap_or_else(|e| e.into_inner()).clear();
-        if error.message.contains("in time") {
+        if timed_out(error) {
             self.timed_out_at.store(since_epoch(), Ordering::Relaxed);
         }
     }
 }
+
+/// Whether `error` is a wait that ran out of time.
+fn timed_out(error: &TierError) -> bool {
+    error.message.contains(NO_ANSWER)
+}
+
+const NO_ANSWER: &str = "no answer in time";
 
 /// Runs `trip`, adding it to the round-trip counters.
 fn timed<T>(counters: &Counters, trip: impl FnOnce() -> T) -> T {
@@ -198,7 +216,7 @@ fn background_failed(counters: &Counters, error: TierError) {
 
 fn lost(e: std::io::Error) -> TierError {
     let what = if is_timeout(&e) {
-        "no answer in time"
+        NO_ANSWER
     } else {
         "the connection broke"
     };

@@ -94,7 +94,7 @@ pub(crate) enum ConnError {
 impl std::fmt::Display for ConnError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ConnError::Io(e) if is_timeout(e) => write!(f, "no answer in time ({e})"),
+            ConnError::Io(e) if is_timeout(e) => write!(f, "no answer in time ({e})"), // see client.rs
             ConnError::Io(e) => write!(f, "{e}"),
             ConnError::Refused(e) => write!(f, "the server refused the connection: {e}"),
         }
@@ -130,7 +130,9 @@ impl Conn {
         // A little short of the timeout: waking up after a socket timeout
         // takes the kernel and scheduler a few milliseconds more, and the
         // call as a whole must not wait longer than the timeout.
-        let timeout = timeout.saturating_sub(timeout / 20).max(Duration::from_millis(1));
+        let timeout = timeout
+            .saturating_sub(timeout / 20)
+            .max(Duration::from_millis(1));
         let socket = Socket::connect(&target.address, timeout)?;
         socket.set_timeouts(Some(timeout))?;
         let mut conn = Conn {

@@ -101,6 +101,21 @@ impl RedisStore {
         }
     }
 
+    /// The value of `key`, or the lease to compute it, waiting for another
+    /// process's computation if it holds the lease.
+    fn lookup(&self, namespace: &Namespace, key: &[u8]) -> Result<Claim, TierError> {
+        // A hit is one plain `GET`: one round trip, nothing else on the server.
+        let get = cmd(&[b"GET", &self.key("v", namespace, key)]);
+        match one(self.client.call(vec![get]), TierErrorKind::Read)? {
+            Reply::Bulk(Some(value)) => Ok(Claim::Value(value)),
+            Reply::Bulk(None) => match self.claim(namespace, key)? {
+                Claim::Held => self.wait_for_holder(namespace, key),
+                claim => Ok(claim),
+            },
+            other => Err(unexpected(&other)),
+        }
+    }
+
     /// Remembers that this process computes `key`, holding `lease`.
     fn computing(&self, namespace: &Namespace, key: &[u8], lease: Option<Vec<u8>>) {
         self.lock()
@@ -167,31 +182,21 @@ impl Store for RedisStore {
         key: &[u8],
         now: WallTime,
     ) -> Result<Option<Stored>, TierError> {
-        // A hit is one plain `GET`: one round trip, nothing else on the server.
-        let get = cmd(&[b"GET", &self.key("v", namespace, key)]);
-        let found = match one(self.client.call(vec![get]), TierErrorKind::Read)? {
-            Reply::Bulk(found) => found,
-            other => return Err(unexpected(&other)),
-        };
-        let claim = match found {
-            Some(value) => Claim::Value(value),
-            None => match self.claim(namespace, key)? {
-                Claim::Held => self.wait_for_holder(namespace, key)?,
-                claim => claim,
-            },
-        };
-        match claim {
-            Claim::Value(value) => self.unwrap_entry(namespace, key, value, now),
-            Claim::Ours(token) => {
-                self.computing(namespace, key, Some(token));
-                Ok(None)
-            }
+        let (lease, found) = match self.lookup(namespace, key) {
+            Ok(Claim::Value(value)) => (None, self.unwrap_entry(namespace, key, value, now)),
+            Ok(Claim::Ours(token)) => (Some(token), Ok(None)),
             // Waited a whole lease and more: computes without one.
-            Claim::Held => {
-                self.computing(namespace, key, None);
-                Ok(None)
-            }
+            Ok(Claim::Held) => (None, Ok(None)),
+            Err(e) => (None, Err(e)),
+        };
+        // Nothing stored: the caller computes it, and what it then stores
+        // is a fill (written without waiting, told to no one). After a
+        // failure it is not: that write is waited for, so that its outcome
+        // (not an unknown one) tells the breaker whether Redis is back.
+        if matches!(found, Ok(None)) {
+            self.computing(namespace, key, lease);
         }
+        found
     }
 
     fn put(
