@@ -29,6 +29,14 @@ fn slow(k: u64) -> u64 {
     k * 10
 }
 
+/// Longer than the drivers' 3 s lease: the holder renews it.
+#[cached(redis)]
+fn very_slow(k: u64) -> u64 {
+    COMPUTED.fetch_add(1, Ordering::Relaxed);
+    std::thread::sleep(Duration::from_millis(4500));
+    k
+}
+
 #[cached(redis)]
 fn fallible(k: u64) -> Result<u64, String> {
     COMPUTED.fetch_add(1, Ordering::Relaxed);
@@ -70,6 +78,7 @@ fn run(line: &str) -> String {
     match (words[0], words.get(1).copied().unwrap_or("")) {
         ("call", "value") => value(k()),
         ("call", "slow") => slow(k()).to_string(),
+        ("call", "very_slow") => very_slow(k()).to_string(),
         ("call", "fallible") => format!("{:?}", fallible(k())),
         ("call", "expiring") => expiring(k()).to_string(),
         ("peek", "value") => format!("{:?}", value_memokit().peek(k())),
@@ -84,6 +93,7 @@ fn run(line: &str) -> String {
         }
         ("stats", "value") => stats_line(value_memokit().stats()),
         ("stats", "slow") => stats_line(slow_memokit().stats()),
+        ("stats", "very_slow") => stats_line(very_slow_memokit().stats()),
         ("stats", "fallible") => stats_line(fallible_memokit().stats()),
         ("subscribed", _) => memokit::redis::stats().subscribed.to_string(),
         ("warnings", _) => WARNINGS.lock().unwrap().len().to_string(),
@@ -693,4 +703,20 @@ fn a_server_on_a_loopback_port_is_shared_too() {
     a.until("subscribed", "true");
     a.ask("invalidate value 3");
     b.until("peek value 3", "None");
+}
+
+#[test]
+fn a_computation_longer_than_the_lease_is_still_made_once() {
+    let server = server!();
+    let mut a = Driver::connected(&server.url());
+    let mut b = Driver::connected(&server.url());
+    a.until("subscribed", "true");
+    b.until("subscribed", "true");
+    a.send("call very_slow 1");
+    std::thread::sleep(Duration::from_millis(200));
+    b.send("call very_slow 1");
+    assert_eq!(a.answer(), "1");
+    assert_eq!(b.answer(), "1");
+    let computed = a.stat("very_slow", "computed") + b.stat("very_slow", "computed");
+    assert_eq!(computed, 1, "the 4.5 s computation kept its 3 s lease");
 }

@@ -59,18 +59,20 @@ pub struct Options {
     timeout: Duration,
     cool_down: Duration,
     lease: Duration,
+    max_wait: Duration,
     poll: Duration,
 }
 
 impl Default for Options {
     /// Prefix `memokit:`, timeout 200 ms, cool-down 1 s, lease 5 s,
-    /// waiters polling every 5 ms.
+    /// waiters polling every 5 ms for at most 60 s.
     fn default() -> Self {
         Options {
             prefix: "memokit:".into(),
             timeout: Duration::from_millis(200),
             cool_down: Duration::from_secs(1),
             lease: Duration::from_secs(5),
+            max_wait: Duration::from_secs(60),
             poll: Duration::from_millis(5),
         }
     }
@@ -99,11 +101,21 @@ impl Options {
         self
     }
 
-    /// How long another process waits for the one computing a key it also
-    /// missed, at most (default 5 s): the lease's expiry in Redis. A
-    /// holder that crashes blocks no one longer than this.
+    /// The lease's expiry in Redis (default 5 s): how long another process
+    /// waits for the one computing a key it also missed, if that one dies.
+    /// A live holder renews it every third of a lease, so a computation
+    /// longer than the lease is still made once; a holder that crashes
+    /// blocks no one longer than this.
     pub fn lease(mut self, lease: Duration) -> Self {
         self.lease = lease.max(Duration::from_millis(1));
+        self
+    }
+
+    /// The longest a process waits for another's computation of a key (a
+    /// live holder keeps its lease) before computing it itself (default
+    /// 60 s): a holder that hangs does not hang the others.
+    pub fn max_wait(mut self, max_wait: Duration) -> Self {
+        self.max_wait = max_wait;
         self
     }
 
@@ -257,6 +269,20 @@ impl std::ops::Deref for Configured {
 }
 
 static STORE: OnceLock<Configured> = OnceLock::new();
+
+/// Renews this process's leases every third of a lease
+/// ("memokit-redis-leases").
+fn start_renewing(every: Duration) {
+    std::thread::Builder::new()
+        .name("memokit-redis-leases".into())
+        .spawn(move || loop {
+            std::thread::sleep(every);
+            if let Some(store) = STORE.get() {
+                store.renew_leases();
+            }
+        })
+        .expect("memokit: cannot start the Redis lease thread");
+}
 static COUNTERS: Counters = Counters {
     round_trips: std::sync::atomic::AtomicU64::new(0),
     round_trip_nanos: std::sync::atomic::AtomicU64::new(0),
@@ -268,6 +294,7 @@ static COUNTERS: Counters = Counters {
 fn open(target: url::Target, options: Options) -> Configured {
     let client = Client::start(target.clone(), options.timeout, &COUNTERS);
     events::start(target.clone(), options.prefix.clone(), options.timeout);
+    start_renewing(options.lease / 3);
     Configured {
         target,
         store: RedisStore::new(client, options),

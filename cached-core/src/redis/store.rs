@@ -30,6 +30,11 @@ const CLAIM: &str = "local v = redis.call('GET', KEYS[1]) \
     if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end \
     return 0";
 
+/// Extends the lease only if it is still the caller's: a computation longer
+/// than the lease keeps it, so other processes go on waiting for it.
+const RENEW: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then \
+    return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
+
 /// Deletes the lease only if it is still the caller's (it may have expired
 /// and been taken by another process meanwhile).
 const RELEASE: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then \
@@ -133,6 +138,34 @@ impl RedisStore {
             .remove(&(namespace.as_str().to_owned(), key.to_vec()))
     }
 
+    /// Extends every lease this process holds by a whole lease from now:
+    /// called every third of a lease (see `mod.rs`), so that a computation
+    /// longer than the lease keeps it while its process lives, and a
+    /// process that died holds none for longer than the lease.
+    pub(crate) fn renew_leases(&self) {
+        let lease = self.options.lease.as_millis().max(1).to_string();
+        let held: Vec<Command> = self
+            .lock()
+            .iter()
+            .filter_map(|((namespace, key), token)| {
+                let token = token.as_ref()?;
+                let mut name = format!("{}lease:{namespace}:", self.options.prefix).into_bytes();
+                name.extend_from_slice(key);
+                Some(cmd(&[
+                    b"EVAL",
+                    RENEW.as_bytes(),
+                    b"1",
+                    &name,
+                    token,
+                    lease.as_bytes(),
+                ]))
+            })
+            .collect();
+        if !held.is_empty() {
+            self.client.send(held);
+        }
+    }
+
     fn release(&self, namespace: &Namespace, key: &[u8], token: &[u8]) -> Command {
         cmd(&[
             b"EVAL",
@@ -145,9 +178,9 @@ impl RedisStore {
 
     /// Waits for another process's computation of `key`: the value once it
     /// lands, or the lease once it is free (the holder failed, stored
-    /// nothing or crashed and its lease ran out).
+    /// nothing or crashed and its lease ran out), at most `max_wait`.
     fn wait_for_holder(&self, namespace: &Namespace, key: &[u8]) -> Result<Claim, TierError> {
-        let give_up = Instant::now() + self.options.lease + self.options.timeout;
+        let give_up = Instant::now() + self.options.max_wait;
         while Instant::now() < give_up {
             std::thread::sleep(self.options.poll);
             match self.claim(namespace, key)? {
@@ -185,7 +218,7 @@ impl Store for RedisStore {
         let (lease, found) = match self.lookup(namespace, key) {
             Ok(Claim::Value(value)) => (None, self.unwrap_entry(namespace, key, value, now)),
             Ok(Claim::Ours(token)) => (Some(token), Ok(None)),
-            // Waited a whole lease and more: computes without one.
+            // Waited `max_wait`: computes without a lease.
             Ok(Claim::Held) => (None, Ok(None)),
             Err(e) => (None, Err(e)),
         };
