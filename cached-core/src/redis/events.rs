@@ -44,7 +44,7 @@ fn channel(prefix: &str) -> Vec<u8> {
 }
 
 /// The command telling other processes that `namespace` changed.
-pub(crate) fn publish(prefix: &str, namespace: &Namespace, _key: Option<&[u8]>) -> Command {
+pub(crate) fn publish(prefix: &str, namespace: &Namespace) -> Command {
     let message = format!("{}\n{}", sender_id(), namespace.as_str()).into_bytes();
     vec![b"PUBLISH".to_vec(), channel(prefix), message]
 }

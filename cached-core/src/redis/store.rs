@@ -192,14 +192,9 @@ impl RedisStore {
     }
 
     /// Sends `commands` with a message to every other process that this
-    /// namespace's `key` (`None`: all of it) changed, and waits for both.
-    fn change(
-        &self,
-        mut commands: Vec<Command>,
-        namespace: &Namespace,
-        key: Option<&[u8]>,
-    ) -> Result<(), TierError> {
-        commands.push(events::publish(&self.options.prefix, namespace, key));
+    /// namespace changed (see `events.rs`), and waits for both.
+    fn change(&self, mut commands: Vec<Command>, namespace: &Namespace) -> Result<(), TierError> {
+        commands.push(events::publish(&self.options.prefix, namespace));
         let replies = self.client.call(commands)?;
         match replies.iter().find_map(Reply::error) {
             Some(refused) => Err(TierError::new(TierErrorKind::Write, refused)),
@@ -264,13 +259,13 @@ impl Store for RedisStore {
                 self.client.send(commands);
                 Ok(())
             }
-            None => self.change(vec![set], namespace, Some(key)),
+            None => self.change(vec![set], namespace),
         }
     }
 
     fn remove(&self, namespace: &Namespace, key: &[u8]) -> Result<(), TierError> {
         let del = cmd(&[b"DEL", &self.key("v", namespace, key)]);
-        self.change(vec![del], namespace, Some(key))
+        self.change(vec![del], namespace)
     }
 
     fn clear(&self, namespace: &Namespace) -> Result<(), TierError> {
@@ -292,7 +287,7 @@ impl Store for RedisStore {
             }
             cursor = next;
         }
-        self.change(Vec::new(), namespace, None)
+        self.change(Vec::new(), namespace)
     }
 
     fn abandon(&self, namespace: &Namespace, key: &[u8]) {
