@@ -67,13 +67,9 @@ fn subscribe_forever(target: &Target, channel: &[u8], timeout: Duration) {
     let mut lost_before = false;
     let mut retry = Duration::from_millis(20);
     loop {
-        match listen(target, channel, timeout, &mut lost_before) {
-            Ok(()) => {}
-            Err(e) => {
-                if !lost_before {
-                    crate::redis::log_once(&unreachable(target, &e));
-                }
-            }
+        let Err(e) = listen(target, channel, timeout, lost_before);
+        if !lost_before {
+            crate::redis::log_once(&unreachable(target, &e));
         }
         SUBSCRIBED.store(false, Ordering::Relaxed);
         lost_before = true;
@@ -82,19 +78,21 @@ fn subscribe_forever(target: &Target, channel: &[u8], timeout: Duration) {
     }
 }
 
-/// Subscribes and handles messages until the connection fails.
+/// Subscribes and handles messages until the connection fails; after a
+/// lost connection (`lost_before`) drops the memory of Redis-backed
+/// functions once subscribed again.
 fn listen(
     target: &Target,
     channel: &[u8],
     timeout: Duration,
-    lost_before: &mut bool,
-) -> Result<(), crate::redis::conn::ConnError> {
+    lost_before: bool,
+) -> Result<std::convert::Infallible, crate::redis::conn::ConnError> {
     let mut conn = Conn::open(target, timeout)?;
     conn.queue(&[b"SUBSCRIBE", channel]);
     conn.flush()?;
     conn.read()?; // the confirmation
     SUBSCRIBED.store(true, Ordering::Relaxed);
-    if *lost_before {
+    if lost_before {
         // Messages sent while we were away are lost: nothing in memory is
         // known to be current.
         drop_memory(None);
