@@ -26,7 +26,7 @@ pub mod runtime {
     pub use memokit_core::{caches, Cache, Config, PRECISE_WINDOW};
     pub use memokit_core::{Cacheable, CacheableError, KeyArg, KeyBorrow, KeyExpr};
     pub use memokit_core::{CapacityValue, RefreshValue, TtlValue};
-    #[cfg(feature = "disk")]
+    #[cfg(any(feature = "disk", feature = "redis"))]
     pub use memokit_core::{TierKey, TierValue};
 }
 
@@ -35,12 +35,44 @@ pub mod runtime {
 pub mod __private {
     #[cfg(feature = "disk")]
     pub use memokit_core::disk::store as disk_store;
+    #[cfg(feature = "redis")]
+    pub use memokit_core::redis::store as redis_store;
     pub use memokit_core::{
         capacity_value, refresh_value, ttl_value, BorrowedKey, Cache, CacheRef, Cacheable,
         CacheableError, Config, Instance, KeyArg, KeyBorrow, KeyExpr, KeyFn, KeyProbe, Kind,
         Lookup, OwnedKey, PlainKind, ResultKind, Site,
     };
     pub use memokit_core::{starve_clock, StarvedClock};
-    #[cfg(feature = "disk")]
+    #[cfg(any(feature = "disk", feature = "redis"))]
     pub use memokit_core::{tier_codec, TierKey, TierSpec, TierValue};
+}
+
+/// The Redis tier, `#[cached(redis)]` (feature `redis`): one cache for
+/// every process that uses the same server, behind each process's memory.
+/// Where the server is, and what the connection has done; see the README's
+/// "Beyond one process".
+///
+/// ```no_run
+/// use memokit::cached;
+///
+/// #[cached(ttl = "10m", redis)]
+/// fn exchange_rate(currency: &str) -> Result<f64, String> {
+///     Ok(if currency == "EUR" { 1.08 } else { 1.0 }) // a slow API call
+/// }
+///
+/// // Or set MEMOKIT_REDIS_URL; with neither, memory only (said once in the log).
+/// memokit::redis::connect("redis://127.0.0.1:6379/").unwrap();
+/// assert_eq!(exchange_rate("EUR"), Ok(1.08)); // computed, or read from Redis
+/// let stats = exchange_rate_memokit().stats();
+/// println!(
+///     "memory hits {}, Redis hits {}, misses {}, Redis errors {}, Redis time {:?}",
+///     stats.hits - stats.tier_hits, stats.tier_hits, stats.misses,
+///     stats.tier_errors, stats.mean_tier_read(),
+/// );
+/// ```
+#[cfg(feature = "redis")]
+pub mod redis {
+    pub use memokit_core::redis::{
+        connect, connect_with, raw_get, stats, ConnectError, Options, RedisStats,
+    };
 }

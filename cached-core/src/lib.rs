@@ -18,6 +18,10 @@ mod sync;
 #[cfg(feature = "tier")]
 mod tier;
 mod time;
+// The Redis backend of the tier layer; its module is public API
+// (`memokit::redis`).
+#[cfg(feature = "redis")]
+pub mod redis;
 
 pub use cache::bounds::{CacheKey, CacheValue};
 pub use cache::config::{

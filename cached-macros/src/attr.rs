@@ -77,7 +77,7 @@ const OPTIONS: &[OptionDef] = &[
         listed: "`disk`",
         example: "write `disk`",
         aliases: &["persist", "persistent", "disk_store", "file"],
-        conflicts: &[],
+        conflicts: &["redis"],
         set: Set::Flag(|options, name, errors| {
             if cfg!(feature = "disk") {
                 options.disk = Some(name);
@@ -85,6 +85,23 @@ const OPTIONS: &[OptionDef] = &[
                 errors.at(
                     name,
                     "`disk` needs memokit's cargo feature `disk`: depend on `memokit = { version = \"0.1\", features = [\"disk\"] }`",
+                );
+            }
+        }),
+    },
+    OptionDef {
+        name: "redis",
+        listed: "`redis`",
+        example: "write `redis`",
+        aliases: &["redis_store", "shared", "remote"],
+        conflicts: &["disk"],
+        set: Set::Flag(|options, name, errors| {
+            if cfg!(feature = "redis") {
+                options.redis = Some(name);
+            } else {
+                errors.at(
+                    name,
+                    "`redis` needs memokit's cargo feature `redis`: depend on `memokit = { version = \"0.1\", features = [\"redis\"] }`",
                 );
             }
         }),
@@ -151,6 +168,8 @@ pub struct Options {
     pub key: Option<Result<Key, Rejected>>,
     /// `disk`: the span of the flag.
     pub disk: Option<Span>,
+    /// `redis`: the span of the flag.
+    pub redis: Option<Span>,
     /// `version = N`, and the span of the option's name.
     pub version: Option<(u64, Span)>,
     /// `crate = path::to::memokit`, for a facade that re-exports the attribute.
@@ -205,6 +224,15 @@ impl Options {
     /// Whether the option `name` was given, accepted or not.
     pub fn given(&self, name: &str) -> bool {
         self.seen.iter().any(|(seen, _)| *seen == name)
+    }
+
+    /// The accepted tier: its backend's name (`disk`, `redis`).
+    pub fn tier(&self) -> Option<&'static str> {
+        match (self.disk, self.redis) {
+            (Some(_), _) => Some("disk"),
+            (_, Some(_)) => Some("redis"),
+            _ => None,
+        }
     }
 
     /// Whether `key` was given, accepted or not.
@@ -593,7 +621,7 @@ mod tests {
     fn lists_the_options_users_pick_from() {
         assert_eq!(
             known_list(),
-            "the options are `ttl = \"1s\"`, `refresh = \"8m\"`, `capacity = 1000`, `key = <expr>`, `disk` and `version = 1`"
+            "the options are `ttl = \"1s\"`, `refresh = \"8m\"`, `capacity = 1000`, `key = <expr>`, `disk`, `redis` and `version = 1`"
         );
     }
 

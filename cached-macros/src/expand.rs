@@ -274,7 +274,7 @@ impl<'a> Expansion<'a> {
         let ret = &self.func.ret;
         let krate = &self.krate;
         let checked_site = checked_value(krate, ret, quote!(&#site));
-        let checked_site = match self.options.disk {
+        let checked_site = match self.options.tier() {
             Some(_) => checked_tier_value(krate, ret, checked_site),
             None => checked_site,
         };
@@ -324,15 +324,16 @@ impl<'a> Expansion<'a> {
 
     /// The `TierSpec` of a tiered function, `None` for others.
     fn tier_spec(&self) -> Option<TokenStream> {
-        self.options.disk?;
+        let backend = self.options.tier()?;
+        let store = Ident::new(&format!("{backend}_store"), Span::call_site());
         let krate = &self.krate;
         let fingerprint = proc_macro2::Literal::u64_suffixed(self.fingerprint());
         let version = self.options.version.as_ref().map_or(0, |(v, _)| *v);
         let version = proc_macro2::Literal::u64_suffixed(version);
         Some(quote! {
             #krate::__private::TierSpec {
-                backend: "disk",
-                store: #krate::__private::disk_store,
+                backend: #backend,
+                store: #krate::__private::#store,
                 krate: ::core::env!("CARGO_PKG_NAME"),
                 fingerprint: #fingerprint,
                 version: #version,
@@ -361,7 +362,7 @@ impl<'a> Expansion<'a> {
 
     /// A key part checked for the tier too, when the function has one.
     fn tiered_part(&self, part: TokenStream, tokens: &impl ToTokens, after: Span) -> TokenStream {
-        if self.options.disk.is_none() {
+        if self.options.tier().is_none() {
             return part;
         }
         let (start, end) = span_range(tokens);

@@ -274,10 +274,13 @@ fn check_return(func: &Func, problems: &mut Problems) {
 /// `version` names what a tier stored; without a tier it means nothing.
 /// Only the option is rejected: the function is still cached.
 fn check_version(options: &Options, errors: &Errors) {
-    if let (Some((_, span)), false) = (&options.version, options.given("disk")) {
+    if let (Some((_, span)), false) = (
+        &options.version,
+        options.given("disk") || options.given("redis"),
+    ) {
         errors.at(
             *span,
-            "`version` only applies to a tier: add `disk`, or remove `version`",
+            "`version` only applies to a tier: add `disk` or `redis`, or remove `version`",
         );
     }
 }

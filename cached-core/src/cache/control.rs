@@ -110,6 +110,10 @@ impl CacheInfo for Unavailable {
     fn set_clock(&self, _: Arc<dyn Clock>) {
         unavailable()
     }
+    #[cfg(feature = "tier")]
+    fn tier_namespace(&self) -> Option<(&'static str, &str)> {
+        unavailable()
+    }
 }
 
 fn unavailable() -> ! {

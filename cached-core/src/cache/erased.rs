@@ -36,12 +36,18 @@ pub trait CacheInfo: Send + Sync {
     fn hit_cost(&self) -> Option<Duration>;
     /// Removes every entry, in memory and in the tier.
     fn clear(&self);
-    /// Removes every entry in memory, keeping the tier's.
+    /// Removes every entry in memory, keeping the tier's: what a restart
+    /// does, and what another process's `invalidate` asks of this one.
     fn clear_memory(&self);
     /// Sets every counter back to zero.
     fn reset_stats(&self);
     /// Replaces the clock (see [`Cache::set_clock`]).
     fn set_clock(&self, clock: Arc<dyn Clock>);
+    /// The name of its second tier (`disk`, `redis`) and its namespace
+    /// there; `None` for a function without one.
+    #[cfg(feature = "tier")]
+    #[doc(hidden)]
+    fn tier_namespace(&self) -> Option<(&'static str, &str)>;
 }
 
 impl<K, V> CacheInfo for Cache<K, V>
@@ -85,5 +91,9 @@ where
     }
     fn set_clock(&self, clock: Arc<dyn Clock>) {
         Cache::set_clock(self, clock)
+    }
+    #[cfg(feature = "tier")]
+    fn tier_namespace(&self) -> Option<(&'static str, &str)> {
+        Cache::tier_namespace(self)
     }
 }

@@ -798,6 +798,13 @@ where
         Some(value)
     }
 
+    /// [`answer_from_tier`](Self::answer_from_tier) for an `async fn`.
+    async fn answer_from_tier_async<P: ValuePolicy<V>>(&mut self) -> Option<V> {
+        let (mut value, left) = self.read_tier_async().await?;
+        self.complete::<P>(&mut value, Origin::Tier(left));
+        Some(value)
+    }
+
     /// Stores `value` if `P` allows and the flight was not forgotten, and
     /// hands it to the waiters. A refresh that returned what is not stored
     /// (an `Err`) keeps the entry, and `value` becomes a copy of it.
@@ -856,8 +863,12 @@ where
         drop((key, garbage));
         // After the waiters are woken, so that none waits for the tier; a
         // key forgotten meanwhile (`invalidate`, `clear`) is not written.
-        if in_memory && matches!(origin, Origin::Computed) {
-            self.write_tier(value);
+        if matches!(origin, Origin::Computed) {
+            if in_memory {
+                self.write_tier(value);
+            } else {
+                self.abandon_tier();
+            }
         }
     }
 }
@@ -882,6 +893,7 @@ where
             return;
         }
         // The computation panicked: count it, store nothing, wake a waiter.
+        self.abandon_tier();
         let cache = self.cache;
         cache
             .counters
@@ -953,7 +965,7 @@ where
             }
         };
         let mut leader = self.leader(hash, policy_hash, ticket, tier_key);
-        if let Some(value) = leader.answer_from_tier::<P>() {
+        if let Some(value) = leader.answer_from_tier_async::<P>().await {
             return value;
         }
         let mut value = task::lead(&flight, compute).await;

@@ -97,11 +97,42 @@ mod enabled {
             Some((value, left.map(crate::time::clock::duration_nanos)))
         }
 
+        /// [`read_tier`](Self::read_tier) for an `async fn`, which never
+        /// blocks its executor thread on a remote store.
+        pub(in crate::cache) async fn read_tier_async(&self) -> Option<(V, Option<u64>)> {
+            if self.is_refresh() {
+                return None;
+            }
+            let key = self.tier_key.as_deref()?.as_slice();
+            let tier = self.cache.tier.as_ref()?;
+            let (value, left) = tier.read_async(key, &self.cache.env()).await?;
+            Some((value, left.map(crate::time::clock::duration_nanos)))
+        }
+
         /// Writes a computed value to the tier.
         pub(in crate::cache) fn write_tier(&self, value: &V) {
             if let (Some(key), Some(tier)) = (&self.tier_key, &self.cache.tier) {
                 tier.write(key, value, &self.cache.env());
             }
+        }
+
+        /// This leader missed in the tier and stores nothing there.
+        pub(in crate::cache) fn abandon_tier(&self) {
+            if let (Some(key), Some(tier)) = (&self.tier_key, &self.cache.tier) {
+                tier.abandon(key, &self.cache.env());
+            }
+        }
+    }
+
+    impl<K, V> Cache<K, V>
+    where
+        K: CacheKey,
+        V: CacheValue,
+    {
+        /// The tier's name and this function's namespace in it.
+        pub(in crate::cache) fn tier_namespace(&self) -> Option<(&'static str, &str)> {
+            let tier = self.tier.as_ref()?;
+            Some((tier.backend(), tier.namespace().as_str()))
         }
     }
 }
@@ -137,7 +168,13 @@ mod disabled {
             None
         }
         #[inline(always)]
+        pub(in crate::cache) async fn read_tier_async(&self) -> Option<(V, Option<u64>)> {
+            None
+        }
+        #[inline(always)]
         pub(in crate::cache) fn write_tier(&self, _: &V) {}
+        #[inline(always)]
+        pub(in crate::cache) fn abandon_tier(&self) {}
     }
 }
 

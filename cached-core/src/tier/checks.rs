@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::cache::key::{sealed, Impossible, Valid};
 use crate::cache::values::Kind;
 
-/// What a part of the key of a `#[cached(disk)]` function must be: stored
+/// What a part of the key of a `#[cached(disk)]` or `#[cached(redis)]` function must be: stored
 /// in a file (or a server) that other runs read, it is serialized with
 /// serde, so its owned form is `serde::Serialize`.
 ///
@@ -16,8 +16,8 @@ use crate::cache::values::Kind;
 /// names the requirement in the one error such a key gets, at the argument
 /// (or at `key = <expr>`).
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be part of the key of a `disk` function",
-    label = "the key is stored for later runs, so it must be `serde::Serialize` (a `&T` argument as its owned form)",
+    message = "`{Self}` cannot be part of the key of a `disk` or `redis` function",
+    label = "the key is stored for later runs and other processes, so it must be `serde::Serialize` (a `&T` argument as its owned form)",
     note = "derive `serde::Serialize` for a type you own, or add `key = ...` built from serializable parts"
 )]
 pub trait TierKey<M> {
@@ -50,7 +50,7 @@ impl<Q: ?Sized + sealed::Never> TierKey<Impossible> for Q {
     }
 }
 
-/// What the value of a `#[cached(disk)]` function must be (`T` of a
+/// What the value of a `#[cached(disk)]` or `#[cached(redis)]` function must be (`T` of a
 /// `Result<T, E>`, of which only `Ok` is stored): written for later runs
 /// and read back, so `serde::Serialize + serde::de::DeserializeOwned`.
 ///
@@ -58,8 +58,8 @@ impl<Q: ?Sized + sealed::Never> TierKey<Impossible> for Q {
 /// names the requirement in the one error such a value gets, at the return
 /// type.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be the value of a `disk` function",
-    label = "values are stored for later runs and read back, so they must be `serde::Serialize + serde::Deserialize`",
+    message = "`{Self}` cannot be the value of a `disk` or `redis` function",
+    label = "values are stored for later runs and other processes and read back, so they must be `serde::Serialize + serde::Deserialize`",
     note = "derive `serde::Serialize` and `serde::Deserialize` for a type you own"
 )]
 pub trait TierValue<M>: Sized {

@@ -17,7 +17,8 @@ use crate::tier::store::{TierError, TierErrorKind};
 
 /// Failures of the store in a row that open the breaker.
 pub const TRIP_AFTER: u32 = 5;
-/// How long an open breaker skips the tier.
+/// How long an open breaker skips the tier, unless its store says
+/// otherwise ([`Store::cool_down`](crate::Store::cool_down)).
 pub const COOL_DOWN: Duration = Duration::from_secs(30);
 
 /// One function's view of its tier's health.
@@ -51,8 +52,15 @@ impl Health {
     }
 
     /// Records `error` of the tier of `function` at `now`: logs it if it is
-    /// the first of its kind, and opens the breaker after enough in a row.
-    pub(crate) fn failed(&self, error: &TierError, backend: &str, function: &str, now: u64) {
+    /// the first of its kind, and opens the breaker for `cool_down` after
+    /// enough in a row.
+    pub(crate) fn failed(
+        &self,
+        error: &TierError,
+        (backend, function): (&str, &str),
+        now: u64,
+        cool_down: Duration,
+    ) {
         if !self.logged[error.kind.index()].swap(true, Ordering::Relaxed) {
             log::warn!(
                 "memokit: the {backend} tier of `{function}`: {error}; the call goes on without it \
@@ -64,7 +72,7 @@ impl Health {
         }
         if self.in_a_row.fetch_add(1, Ordering::Relaxed) + 1 >= TRIP_AFTER {
             self.in_a_row.store(0, Ordering::Relaxed);
-            let until = now.saturating_add(crate::time::clock::duration_nanos(COOL_DOWN));
+            let until = now.saturating_add(crate::time::clock::duration_nanos(cool_down));
             self.open_until.store(until.max(1), Ordering::Relaxed);
         }
     }
@@ -83,10 +91,10 @@ mod tests {
         let health = Health::new();
         let cool = crate::time::clock::duration_nanos(COOL_DOWN);
         for _ in 0..TRIP_AFTER - 1 {
-            health.failed(&error(TierErrorKind::Read), "disk", "f", 100);
+            health.failed(&error(TierErrorKind::Read), ("disk", "f"), 100, COOL_DOWN);
         }
         assert!(health.allows(100), "not yet");
-        health.failed(&error(TierErrorKind::Read), "disk", "f", 100);
+        health.failed(&error(TierErrorKind::Read), ("disk", "f"), 100, COOL_DOWN);
         assert!(!health.allows(100));
         assert!(!health.allows(100 + cool - 1));
         assert!(health.allows(100 + cool), "tried again after the cool-down");
@@ -97,10 +105,10 @@ mod tests {
         let health = Health::new();
         for _ in 0..10 {
             for _ in 0..TRIP_AFTER - 1 {
-                health.failed(&error(TierErrorKind::Write), "disk", "f", 0);
+                health.failed(&error(TierErrorKind::Write), ("disk", "f"), 0, COOL_DOWN);
             }
             health.succeeded();
-            health.failed(&error(TierErrorKind::Codec), "disk", "f", 0);
+            health.failed(&error(TierErrorKind::Codec), ("disk", "f"), 0, COOL_DOWN);
         }
         assert!(health.allows(0));
     }

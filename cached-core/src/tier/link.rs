@@ -8,7 +8,7 @@ use crate::stats::Counters;
 use crate::tier::codec::Codec;
 use crate::tier::health::Health;
 use crate::tier::namespace::{Namespace, TierSpec};
-use crate::tier::store::{Store, TierError, TierErrorKind, WallTime};
+use crate::tier::store::{Store, Stored, TierError, TierErrorKind, WallTime};
 use crate::time::clock::TimeSource;
 use crate::time::stopwatch::{to_nanos, Stopwatch};
 
@@ -69,8 +69,12 @@ impl<K, V> Tier<K, V> {
 
     fn failed(&self, error: &TierError, env: &Env) {
         env.counters.tier_error();
-        self.health
-            .failed(error, self.spec.backend, env.path, env.time.now());
+        let cool_down = match (self.spec.store)(self.spec) {
+            Ok(store) => store.cool_down(),
+            Err(_) => crate::tier::health::COOL_DOWN,
+        };
+        let names = (self.spec.backend, env.path);
+        self.health.failed(error, names, env.time.now(), cool_down);
     }
 
     /// Counts the outcome of one store call.
@@ -114,6 +118,38 @@ impl<K, V> Tier<K, V> {
         let now = env.wall();
         let started = Stopwatch::start();
         let found = store.get(&self.namespace, key, now);
+        self.found(store, key, (now, started), found, env)
+    }
+
+    /// [`read`](Self::read) for an `async fn`: a remote store is read on a
+    /// tier thread while the task waits without blocking its executor.
+    pub(crate) async fn read_async(
+        &self,
+        key: &[u8],
+        env: &Env<'_>,
+    ) -> Option<(V, Option<Duration>)> {
+        let store = self.store(env, true)?;
+        if !store.is_remote() {
+            return self.read(key, env);
+        }
+        let now = env.wall();
+        let started = Stopwatch::start();
+        let (namespace, owned) = (self.namespace.clone(), key.to_vec());
+        let found = crate::tier::offload::run(move || store.get(&namespace, &owned, now))
+            .await
+            .unwrap_or_else(|| Err(TierError::new(TierErrorKind::Read, "the read panicked")));
+        self.found(store, key, (now, started), found, env)
+    }
+
+    /// Counts and decodes what a read of the store at `now` found.
+    fn found(
+        &self,
+        store: &dyn Store,
+        key: &[u8],
+        (now, started): (WallTime, Stopwatch),
+        found: Result<Option<Stored>, TierError>,
+        env: &Env,
+    ) -> Option<(V, Option<Duration>)> {
         env.counters
             .tier_read(Duration::from_nanos(to_nanos(started.ticks())));
         let stored = self.outcome(found, env)??;
@@ -177,6 +213,24 @@ impl<K, V> Tier<K, V> {
             let removed = store.remove(&self.namespace, &bytes);
             self.outcome(removed, env);
         }
+    }
+
+    /// The computation after a tier miss of `key` stored nothing: other
+    /// processes waiting for it (see [`Store::abandon`]) stop waiting.
+    pub(crate) fn abandon(&self, key: &[u8], env: &Env) {
+        if let Some(store) = self.store(env, false) {
+            store.abandon(&self.namespace, key);
+        }
+    }
+
+    /// The namespace of this function's entries.
+    pub(crate) fn namespace(&self) -> &Namespace {
+        &self.namespace
+    }
+
+    /// The tier's name: `disk`, `redis`.
+    pub(crate) fn backend(&self) -> &'static str {
+        self.spec.backend
     }
 
     /// Removes every entry of this function (of this instance, signature

@@ -13,6 +13,9 @@
 //!   wall-clock time its expiries are in;
 //! - [`health`]: the error policy (count, log once per kind, circuit breaker);
 //! - [`link`]: one function's view of its tier, what the cache calls;
+//! - [`oneshot`] and [`offload`]: an answer from another thread, awaited,
+//!   and the threads an `async fn` reads a remote
+//!   store on, so no executor thread waits for a network;
 //! - [`checks`]: the compile-time checks of key and value types, in
 //!   memokit's words.
 
@@ -21,4 +24,6 @@ pub(crate) mod codec;
 pub(crate) mod health;
 pub(crate) mod link;
 pub(crate) mod namespace;
+pub(crate) mod offload;
+pub(crate) mod oneshot;
 pub(crate) mod store;

@@ -38,6 +38,22 @@ pub trait Store: Send + Sync {
     fn remove(&self, namespace: &Namespace, key: &[u8]) -> Result<(), TierError>;
     /// Removes every entry of `namespace`, and no other.
     fn clear(&self, namespace: &Namespace) -> Result<(), TierError>;
+    /// The computation that followed a `get` finding nothing stored none
+    /// (an `Err`, a panic, a key forgotten meanwhile): a store that makes
+    /// other processes wait for it (Redis's lease) lets them go. Nothing by
+    /// default.
+    fn abandon(&self, namespace: &Namespace, key: &[u8]) {
+        let _ = (namespace, key);
+    }
+    /// Whether its calls wait for a network (Redis): an `async fn` then
+    /// reads it on memokit's tier threads, never on its executor's.
+    fn is_remote(&self) -> bool {
+        false
+    }
+    /// How long the circuit breaker skips this store once it opens.
+    fn cool_down(&self) -> Duration {
+        crate::tier::health::COOL_DOWN
+    }
 }
 
 /// A stored entry: the value's bytes and when it expires.
