@@ -1,10 +1,10 @@
 //! A tour of memokit on three real-world caching case studies and a
 //! recursive function, timed on this machine.
 //!
-//! Run with `cargo run --release --example tour`. With `--features disk`
-//! the first case is persisted (`#[cached(disk)]`): run it twice, and the
-//! second run reads its first call from disk, beside what the first run
-//! took to compute it.
+//! Run with `cargo run --release --features disk --example tour` (as the
+//! README says), twice: the first case is persisted (`#[cached(disk)]`), and
+//! the second run reads its first call from disk, beside what the first run
+//! took to compute it. Without the feature the tour runs all in memory.
 
 use memokit::{cached, Stats};
 use std::hint::black_box;

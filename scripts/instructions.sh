@@ -20,7 +20,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CALLS=${CALLS:-100000}
 command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 1; }
-cargo build --release --quiet --manifest-path compare/Cargo.toml --bin instructions
+# memokit as a default build has it; TIERS=1 builds it with its tiers (for
+# the memokit-keyed-disk subject).
+features=(--no-default-features)
+[ "${TIERS:-0}" = 1 ] && features=()
+cargo build --release --quiet --manifest-path compare/Cargo.toml --bin instructions "${features[@]}"
 bin=compare/target/release/instructions
 
 tmp=$(mktemp -d)

@@ -39,7 +39,9 @@ fn redis(c: &mut Criterion) {
     let url = format!("unix://{}", server.socket().display());
     memokit::redis::connect(&url).unwrap();
     let mut group = c.benchmark_group("redis (unix socket, CPU 0; 2-core AMD EPYC)");
-    group.measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
+    group
+        .measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_secs(1));
 
     // The key a tier hit reads, as memokit stores it.
     assert_eq!(shared(1), "value-1");
@@ -61,7 +63,10 @@ fn redis(c: &mut Criterion) {
     group.bench_function("memokit: Redis hit", |b| {
         b.iter_custom(|iters| {
             let first = next.fetch_add(iters, Ordering::Relaxed);
-            assert!(first + iters <= 10_000_000 + STORED, "more iterations than stored keys");
+            assert!(
+                first + iters <= 10_000_000 + STORED,
+                "more iterations than stored keys"
+            );
             let started = std::time::Instant::now();
             for k in first..first + iters {
                 black_box(shared(black_box(k)));
@@ -94,11 +99,15 @@ fn redis(c: &mut Criterion) {
             }
         })
     });
-    let client = redis::Client::open(format!("redis+unix://{}", server.socket().display())).unwrap();
+    let client =
+        redis::Client::open(format!("redis+unix://{}", server.socket().display())).unwrap();
     let mut conn = client.get_connection().unwrap();
     group.bench_function("redis crate client: raw GET", |b| {
         b.iter(|| {
-            let v: Option<Vec<u8>> = redis::cmd("GET").arg(black_box(&key)).query(&mut conn).unwrap();
+            let v: Option<Vec<u8>> = redis::cmd("GET")
+                .arg(black_box(&key))
+                .query(&mut conn)
+                .unwrap();
             v
         })
     });
@@ -107,7 +116,8 @@ fn redis(c: &mut Criterion) {
 
 /// The keys a `KEYS` answers, through the `redis` crate.
 fn redis_cmd(server: &RedisServer, args: &[&str]) -> Vec<Vec<u8>> {
-    let client = redis::Client::open(format!("redis+unix://{}", server.socket().display())).unwrap();
+    let client =
+        redis::Client::open(format!("redis+unix://{}", server.socket().display())).unwrap();
     let mut conn = client.get_connection().unwrap();
     let mut cmd = redis::cmd(args[0]);
     for a in &args[1..] {

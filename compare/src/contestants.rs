@@ -57,6 +57,7 @@ pub mod mk {
     }
 
     /// `keyed` with a disk tier: its memory hit must cost what `keyed`'s does.
+    #[cfg(feature = "tiers")]
     #[cached(disk)]
     pub fn keyed_disk(x: u64) -> u64 {
         work(x)

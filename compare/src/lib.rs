@@ -2,6 +2,7 @@
 //! traces, a synthetic workload, and reference LRU and ARC simulations.
 
 pub mod contestants;
+#[cfg(feature = "tiers")]
 pub mod redis_server;
 pub mod reference;
 pub mod trace;

@@ -20,7 +20,11 @@ impl RedisServer {
         let dir = std::env::temp_dir().join(format!("memokit-bench-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let mut server = RedisServer { socket: dir.join("redis.sock"), dir, child: None };
+        let mut server = RedisServer {
+            socket: dir.join("redis.sock"),
+            dir,
+            child: None,
+        };
         server.restart();
         server
     }
@@ -50,7 +54,9 @@ impl RedisServer {
     }
 
     fn ping(&self) -> bool {
-        let Ok(mut s) = UnixStream::connect(&self.socket) else { return false };
+        let Ok(mut s) = UnixStream::connect(&self.socket) else {
+            return false;
+        };
         let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
         if s.write_all(b"PING\r\n").is_err() {
             return false;

@@ -359,6 +359,15 @@ mod tests {
             judge(Mode::Permanent, 50, stats(0, 50), 1000),
             Verdict::TooFewCalls { calls: 50 }
         ));
+        // Every hit read from a second tier, nothing computed here yet.
+        assert!(matches!(
+            judge(Mode::Permanent, 1, stats(3, 0), 0),
+            Verdict::TooFewCalls { calls: 3 }
+        ));
+        assert_eq!(
+            judge(Mode::Permanent, 1, stats(100, 0), 0),
+            Verdict::WorthIt
+        );
         assert_eq!(
             judge(Mode::Permanent, 500, stats(500, 500), 1000),
             Verdict::WorthIt

@@ -67,8 +67,9 @@ pub enum HitCostSource {
 ///    hit rate its size rises with the number of calls.
 /// 3. [`Cold`](Verdict::Cold): after at least [`MIN_CALLS`](Verdict::MIN_CALLS)
 ///    calls, a hit rate below [`COLD_HIT_RATE`](Verdict::COLD_HIT_RATE).
-/// 4. [`TooFewCalls`](Verdict::TooFewCalls): no hit yet, and fewer than
-///    `MIN_CALLS` calls to judge from.
+/// 4. [`TooFewCalls`](Verdict::TooFewCalls): no hit yet, or nothing
+///    computed in this process yet (every hit read from a second tier) and
+///    fewer than `MIN_CALLS` calls: what a hit saves is not known.
 /// 5. [`WorthIt`](Verdict::WorthIt) otherwise.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Verdict {
@@ -140,7 +141,7 @@ impl Verdict {
             Verdict::UnboundedGrowth { entries, hit_rate }
         } else if calls >= Self::MIN_CALLS && hit_rate < Self::COLD_HIT_RATE {
             Verdict::Cold { hit_rate, calls }
-        } else if stats.hits == 0 {
+        } else if stats.hits == 0 || (stats.misses == 0 && calls < Self::MIN_CALLS) {
             Verdict::TooFewCalls { calls }
         } else {
             Verdict::WorthIt

@@ -55,6 +55,7 @@ fn subject(name: &str) -> Option<fn(u64) -> u64> {
         "baseline" => baseline,
         "str-baseline" => str_baseline,
         "memokit-keyed" => mk::keyed,
+        #[cfg(feature = "tiers")]
         "memokit-keyed-disk" => mk::keyed_disk,
         "memokit-no-arg" => |_| mk::no_arg(),
         "memokit-ttl" => mk::ttl,
@@ -80,6 +81,7 @@ fn main() {
     };
     let miss = args.next().as_deref() == Some("miss");
     let dir = std::env::temp_dir().join(format!("memokit-instructions-{}", std::process::id()));
+    #[cfg(feature = "tiers")]
     memokit::disk::open(dir.join("disk.redb")).expect("a temporary file");
     let calls: u64 = calls.parse().expect("a number of calls");
     let f = black_box(subject(&name).unwrap_or_else(|| panic!("unknown subject {name}")));

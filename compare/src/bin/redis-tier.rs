@@ -43,7 +43,10 @@ fn slow(k: u64) -> u64 {
 }
 
 fn now_nanos() -> u128 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
 }
 
 fn spawn(role: &str, url: &str) -> std::process::Child {
@@ -68,7 +71,10 @@ fn child(role: &str, url: &str) {
             writeln!(out, "{}", COMPUTED.load(Ordering::Relaxed) - before).unwrap();
         }
         "hot-cached" => {
-            let cache: RedisCache<u64, u64> = RedisCache::builder("bench").connection_string(url).build().unwrap();
+            let cache: RedisCache<u64, u64> = RedisCache::builder("bench")
+                .connection_string(url)
+                .build()
+                .unwrap();
             let mut line = String::new();
             std::io::stdin().read_line(&mut line).unwrap();
             let mut computed = 0;
@@ -129,7 +135,10 @@ fn main() {
     server.pause(true);
     let started = Instant::now();
     tiered(1);
-    println!("server paused: first call {:.1?} (timeout 200 ms)", started.elapsed());
+    println!(
+        "server paused: first call {:.1?} (timeout 200 ms)",
+        started.elapsed()
+    );
     let mut k = 10;
     while tiered_memokit().stats().tier_errors < 5 {
         k += 1;
@@ -162,10 +171,19 @@ fn main() {
     tiered_memokit().invalidate(1);
     let seen: u128 = lines.next().unwrap().unwrap().parse().unwrap();
     listener.wait().unwrap();
-    println!("invalidate reached another process's memory in {:.1?}", Duration::from_nanos((seen - sent) as u64));
+    println!(
+        "invalidate reached another process's memory in {:.1?}",
+        Duration::from_nanos((seen - sent) as u64)
+    );
 
     // 3. Four processes missing one slow key at once.
-    for (role, url) in [("hot-memokit", url.clone()), ("hot-cached", format!("redis+unix://{}", server.socket().display()))] {
+    for (role, url) in [
+        ("hot-memokit", url.clone()),
+        (
+            "hot-cached",
+            format!("redis+unix://{}", server.socket().display()),
+        ),
+    ] {
         let mut children: Vec<_> = (0..4).map(|_| spawn(role, &url)).collect();
         std::thread::sleep(Duration::from_millis(300));
         for c in &mut children {
@@ -173,7 +191,13 @@ fn main() {
         }
         let computed: u64 = children
             .into_iter()
-            .map(|c| String::from_utf8(c.wait_with_output().unwrap().stdout).unwrap().trim().parse::<u64>().unwrap())
+            .map(|c| {
+                String::from_utf8(c.wait_with_output().unwrap().stdout)
+                    .unwrap()
+                    .trim()
+                    .parse::<u64>()
+                    .unwrap()
+            })
             .sum();
         println!("{role}: 4 processes missing one key computed it {computed} time(s)");
     }
