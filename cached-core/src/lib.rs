@@ -6,11 +6,16 @@
 
 #![warn(missing_docs)]
 
-// Layers, lowest first; each uses only those above it in this list.
+// Layers, lowest first: `sync`, `time`, `stats`, `flight`, `shard`, `tier`,
+// `cache`, `report`; then the tier backends `disk` and `redis`. Each uses
+// the layers before it, and the modules of `cache/` that describe a
+// function (`bounds`, `config`, `key`, `values`), which use none of them.
 mod cache;
 #[cfg(feature = "disk")]
 pub mod disk;
 mod flight;
+#[cfg(feature = "redis")]
+pub mod redis;
 mod report;
 mod shard;
 pub mod stats;
@@ -18,10 +23,6 @@ mod sync;
 #[cfg(feature = "tier")]
 mod tier;
 mod time;
-// The Redis backend of the tier layer; its module is public API
-// (`memokit::redis`).
-#[cfg(feature = "redis")]
-pub mod redis;
 
 pub use cache::bounds::{CacheKey, CacheValue};
 pub use cache::config::{
