@@ -61,31 +61,31 @@ impl<K, V> Tier<K, V> {
         match (self.spec.store)(self.spec) {
             Ok(store) => Some(store),
             Err(error) => {
-                self.failed(&error, env);
+                self.failed(&error, None, env);
                 None
             }
         }
     }
 
-    fn failed(&self, error: &TierError, env: &Env) {
+    /// Records a failure; `store` (when it could be had) says how long the
+    /// breaker stays open. Asking the spec for the store again here would
+    /// repeat a failed open of the file.
+    fn failed(&self, error: &TierError, store: Option<&dyn Store>, env: &Env) {
         env.counters.tier_error();
-        let cool_down = match (self.spec.store)(self.spec) {
-            Ok(store) => store.cool_down(),
-            Err(_) => crate::tier::health::COOL_DOWN,
-        };
+        let cool_down = store.map_or(crate::tier::health::COOL_DOWN, |s| s.cool_down());
         let names = (self.spec.backend, env.path);
         self.health.failed(error, names, env.time.now(), cool_down);
     }
 
-    /// Counts the outcome of one store call.
-    fn outcome<T>(&self, result: Result<T, TierError>, env: &Env) -> Option<T> {
+    /// Counts the outcome of one call of `store`.
+    fn outcome<T>(&self, result: Result<T, TierError>, store: &dyn Store, env: &Env) -> Option<T> {
         match result {
             Ok(value) => {
                 self.health.succeeded();
                 Some(value)
             }
             Err(error) => {
-                self.failed(&error, env);
+                self.failed(&error, Some(store), env);
                 None
             }
         }
@@ -104,7 +104,7 @@ impl<K, V> Tier<K, V> {
         match self.codec.key(key) {
             Ok(bytes) => Some(bytes),
             Err(e) => {
-                self.failed(&TierError::new(TierErrorKind::Codec, e), env);
+                self.failed(&TierError::new(TierErrorKind::Codec, e), None, env);
                 None
             }
         }
@@ -152,7 +152,7 @@ impl<K, V> Tier<K, V> {
     ) -> Option<(V, Option<Duration>)> {
         env.counters
             .tier_read(Duration::from_nanos(to_nanos(started.ticks())));
-        let stored = self.outcome(found, env)??;
+        let stored = self.outcome(found, store, env)??;
         let left = match stored.expires {
             None => None,
             Some(expires) => Some(expires.remaining_after(now)?),
@@ -163,9 +163,9 @@ impl<K, V> Tier<K, V> {
                 Some((value, left))
             }
             Err(e) => {
-                self.failed(&TierError::new(TierErrorKind::Codec, e), env);
+                self.failed(&TierError::new(TierErrorKind::Codec, e), Some(store), env);
                 let removed = store.remove(&self.namespace, key);
-                self.outcome(removed, env);
+                self.outcome(removed, store, env);
                 None
             }
         }
@@ -183,7 +183,7 @@ impl<K, V> Tier<K, V> {
             None => return,
             Some(Ok(bytes)) => bytes,
             Some(Err(e)) => {
-                self.failed(&TierError::new(TierErrorKind::Codec, e), env);
+                self.failed(&TierError::new(TierErrorKind::Codec, e), None, env);
                 return;
             }
         };
@@ -192,7 +192,7 @@ impl<K, V> Tier<K, V> {
         };
         let expires = self.ttl.map(|ttl| env.wall().after(ttl));
         let put = store.put(&self.namespace, key, bytes, expires);
-        self.outcome(put, env);
+        self.outcome(put, store, env);
     }
 
     /// Writes `value` for `key`, for `insert`, even while the breaker is
@@ -211,7 +211,7 @@ impl<K, V> Tier<K, V> {
         };
         if let Some(store) = self.store(env, false) {
             let removed = store.remove(&self.namespace, &bytes);
-            self.outcome(removed, env);
+            self.outcome(removed, store, env);
         }
     }
 
@@ -238,7 +238,7 @@ impl<K, V> Tier<K, V> {
     pub(crate) fn clear(&self, env: &Env) {
         if let Some(store) = self.store(env, false) {
             let cleared = store.clear(&self.namespace);
-            self.outcome(cleared, env);
+            self.outcome(cleared, store, env);
         }
     }
 }
