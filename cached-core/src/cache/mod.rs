@@ -534,16 +534,6 @@ where
         Some(P::clone_value(&found.value))
     }
 
-    /// A copy of the key's unexpired entry, due for a refresh or not.
-    fn current<P: ValuePolicy<V>>(&self, hash: u64, key: &K) -> Option<V> {
-        self.shard(hash).read(|shard| {
-            shard
-                .find(hash, |k| k == key)
-                .filter(|e| self.is_unexpired(e.deadline))
-                .map(|e| P::clone_value(&e.value))
-        })
-    }
-
     /// The key's hash for the eviction policy of a bounded cache (0 when
     /// unbounded), taken before locking: `Hash` may use the cache.
     fn policy_hash(&self, key: &K) -> u32 {
@@ -577,10 +567,10 @@ where
         // A value read from the tier keeps the expiry it had there (with
         // `refresh`, it is due `grace` before that expiry, or at once).
         let deadline = match (self.deadline_from(now), left) {
-            (NEVER, _) | (_, None) => self.deadline_from(now),
-            (deadline, Some(left)) => {
+            (deadline, Some(left)) if deadline != NEVER => {
                 deadline.min(now.saturating_add(left).saturating_sub(self.grace))
             }
+            (deadline, _) => deadline,
         };
         let made_room = shard.insert(hash, policy_hash, key, value, deadline, now);
         self.counters.evicted(made_room.evicted);
@@ -764,16 +754,21 @@ where
         self.ticket != UNCACHED && self.ticket & REFRESHING != 0
     }
 
+    /// The ticket of the key's flight, without the [`REFRESHING`] mark.
+    fn flight_ticket(&self) -> Ticket {
+        self.ticket & !REFRESHING
+    }
+
     /// Counts a finished refresh; one that stored nothing (an `Err`) hands
     /// its caller the kept entry, if there still is one, instead of `value`.
     #[cold]
-    fn refreshed<P: ValuePolicy<V>>(&self, stored: bool, key: Option<&K>, value: &mut V) {
+    fn refreshed(&self, stored: bool, key: Option<&K>, value: &mut V) {
         let cache = self.cache;
         cache.counters.refreshed(stored);
         if stored {
             return;
         }
-        if let Some(current) = key.and_then(|k| cache.current::<P>(self.hash, k)) {
+        if let Some(current) = key.and_then(|k| cache.peek(k)) {
             *value = current;
         }
     }
@@ -830,7 +825,7 @@ where
         let mut in_memory = false;
         let (flight, leftover, garbage) = {
             let mut shard = cache.write_shard(self.hash);
-            let ended = shard.end_flight(self.hash, self.ticket & !REFRESHING);
+            let ended = shard.end_flight(self.hash, self.flight_ticket());
             let leftover = match (ended.key, stored) {
                 (Some(key), Some(copy)) if ended.registered => {
                     let hashes = (self.hash, self.policy_hash);
@@ -855,9 +850,8 @@ where
             };
             flight.finish(copy);
         }
-        // `UNCACHED` returned above.
-        if self.ticket & REFRESHING != 0 {
-            self.refreshed::<P>(cacheable, key.as_ref(), value);
+        if self.is_refresh() {
+            self.refreshed(cacheable, key.as_ref(), value);
         }
         // Last: the waiters are woken even if a `Drop` here panics.
         drop((key, garbage));
@@ -895,9 +889,7 @@ where
         // The computation panicked: count it, store nothing, wake a waiter.
         self.abandon_tier();
         let cache = self.cache;
-        cache
-            .counters
-            .miss(self.started.as_ref().map(Stopwatch::ticks));
+        self.count(Origin::Computed);
         if self.is_refresh() {
             cache.counters.refreshed(false);
         }
@@ -906,7 +898,7 @@ where
         }
         let (ended, garbage) = {
             let mut shard = cache.write_shard(self.hash);
-            let ended = shard.end_flight(self.hash, self.ticket & !REFRESHING);
+            let ended = shard.end_flight(self.hash, self.flight_ticket());
             (ended, shard.take_garbage())
         };
         if let Some(flight) = ended.flight {
