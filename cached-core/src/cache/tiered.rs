@@ -88,11 +88,7 @@ mod enabled {
         /// A refresh recomputes: the tier holds the entry being refreshed.
         #[inline]
         pub(in crate::cache) fn read_tier(&self) -> Option<(V, Option<u64>)> {
-            if self.is_refresh() {
-                return None;
-            }
-            let key = self.tier_key.as_deref()?.as_slice();
-            let tier = self.cache.tier.as_ref()?;
+            let (tier, key) = self.tier_to_read()?;
             let (value, left) = tier.read(key, &self.cache.env())?;
             Some((value, left.map(crate::time::clock::duration_nanos)))
         }
@@ -100,13 +96,19 @@ mod enabled {
         /// [`read_tier`](Self::read_tier) for an `async fn`, which never
         /// blocks its executor thread on a remote store.
         pub(in crate::cache) async fn read_tier_async(&self) -> Option<(V, Option<u64>)> {
+            let (tier, key) = self.tier_to_read()?;
+            let (value, left) = tier.read_async(key, &self.cache.env()).await?;
+            Some((value, left.map(crate::time::clock::duration_nanos)))
+        }
+
+        /// The tier and the key's bytes, unless this leader refreshes or the
+        /// tier is not in use.
+        fn tier_to_read(&self) -> Option<(&Tier<K, V>, &[u8])> {
             if self.is_refresh() {
                 return None;
             }
             let key = self.tier_key.as_deref()?.as_slice();
-            let tier = self.cache.tier.as_ref()?;
-            let (value, left) = tier.read_async(key, &self.cache.env()).await?;
-            Some((value, left.map(crate::time::clock::duration_nanos)))
+            Some((self.cache.tier.as_ref()?, key))
         }
 
         /// Writes a computed value to the tier.
