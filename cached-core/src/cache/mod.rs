@@ -682,8 +682,9 @@ where
 
     /// Replaces the system clock, for deterministic TTL tests. Clears the
     /// cache in memory, whose deadlines were stamped by the old clock; a
-    /// second tier keeps its entries, whose expiries are wall-clock times
-    /// (the new clock's advances move the tier's wall clock on as much).
+    /// second tier keeps its entries, whose expiries are wall-clock times.
+    /// From then on the tier's wall clock is the system's time when first
+    /// needed in this process, moved only by the new clock's advances.
     ///
     /// # Panics
     /// If a clock was already set for this cache.

@@ -216,7 +216,7 @@ fn read_error(e: impl std::fmt::Display) -> TierError {
 }
 
 fn system_wall() -> WallTime {
-    WallTime::now_plus(Duration::ZERO)
+    WallTime::now()
 }
 
 impl DiskStore {

@@ -74,7 +74,7 @@ fn expired_entries_are_never_read_and_are_deleted_on_open() {
             .put(&a, b"old", b"1".to_vec(), Some(WallTime(5)))
             .unwrap();
         // The sweep reads the system's clock: far ahead of it.
-        let future = WallTime::now_plus(Duration::from_secs(3600));
+        let future = WallTime::now().after(Duration::from_secs(3600));
         store.put(&a, b"new", b"2".to_vec(), Some(future)).unwrap();
         assert_eq!(value(&store, &a, b"old"), None);
         assert!(store.flush(Duration::from_secs(5)));

@@ -243,7 +243,7 @@ impl Store for RedisStore {
             None => cmd(&[b"SET", &entry, &bytes]),
             Some(expires) => {
                 // Redis expires it by its own clock: the time left from now.
-                let Some(left) = expires.remaining_after(WallTime::now_plus(Duration::ZERO)) else {
+                let Some(left) = expires.remaining_after(WallTime::now()) else {
                     return Ok(());
                 };
                 let px = left.as_millis().max(1).to_string();

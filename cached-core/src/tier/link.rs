@@ -30,9 +30,11 @@ pub(crate) struct Env<'a> {
 }
 
 impl Env<'_> {
-    /// Wall-clock now, moved on as far as an injected clock has advanced.
+    /// Wall-clock now; under an injected clock, moved only by its advances.
     fn wall(&self) -> WallTime {
-        WallTime::now_plus(self.time.offset())
+        self.time
+            .injected_advance()
+            .map_or_else(WallTime::now, WallTime::injected)
     }
 }
 

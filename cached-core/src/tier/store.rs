@@ -1,6 +1,7 @@
 //! What a tier's backend implements: a store of bytes, per namespace.
 
 use std::fmt;
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::tier::namespace::Namespace;
@@ -70,14 +71,21 @@ pub struct Stored {
 pub struct WallTime(pub u64);
 
 impl WallTime {
-    /// The system's wall clock moved on by `offset` (the time an injected
-    /// clock has advanced, so TTL tests of a tier need no sleeping).
-    pub fn now_plus(offset: Duration) -> WallTime {
+    /// The system's wall clock.
+    pub fn now() -> WallTime {
         let since_epoch = SystemTime::now()
             .duration_since(UNIX_EPOCH)
-            .unwrap_or(Duration::ZERO)
-            .saturating_add(offset);
+            .unwrap_or(Duration::ZERO);
         WallTime(u64::try_from(since_epoch.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    /// The wall clock under an injected clock that has advanced by
+    /// `advanced`: the system's time when first asked in this process,
+    /// moved on only as the clock moves, so that a tier's expiries in a test
+    /// depend on the clock alone and not on how long the test took.
+    pub fn injected(advanced: Duration) -> WallTime {
+        static START: OnceLock<WallTime> = OnceLock::new();
+        START.get_or_init(WallTime::now).after(advanced)
     }
 
     /// This time plus `by`, saturating.
@@ -172,9 +180,14 @@ mod tests {
     }
 
     #[test]
-    fn an_offset_moves_the_wall_clock() {
-        let now = WallTime::now_plus(Duration::ZERO);
-        let later = WallTime::now_plus(Duration::from_secs(3600));
-        assert!(later.0 >= now.0 + 3_600_000);
+    fn an_injected_clock_moves_the_wall_clock_by_its_advances_only() {
+        let start = WallTime::injected(Duration::ZERO);
+        assert!(start <= WallTime::now());
+        std::thread::sleep(Duration::from_millis(2));
+        assert_eq!(WallTime::injected(Duration::ZERO), start);
+        assert_eq!(
+            WallTime::injected(Duration::from_secs(3600)),
+            start.after(Duration::from_secs(3600))
+        );
     }
 }

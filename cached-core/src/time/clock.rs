@@ -375,14 +375,12 @@ impl TimeSource {
         }
     }
 
-    /// How far an injected clock has advanced (zero for the system clock):
-    /// a tier's wall-clock expiries are moved on by as much, so TTL tests
-    /// of a tier need no sleeping.
+    /// How far an injected clock has advanced; `None` for the system
+    /// clock. A tier's wall clock moves by as much, so TTL tests of a tier
+    /// need no sleeping.
     #[cfg_attr(not(feature = "tier"), allow(dead_code))]
-    pub(crate) fn offset(&self) -> Duration {
-        self.custom
-            .get()
-            .map_or(Duration::ZERO, |clock| clock.now())
+    pub(crate) fn injected_advance(&self) -> Option<Duration> {
+        self.custom.get().map(|clock| clock.now())
     }
 
     /// Whether an entry with this deadline is still live.
