@@ -203,10 +203,16 @@ where
     /// below `ONE_SHARD_BELOW`), as the README says.
     #[inline]
     fn shard(&self, hash: u64) -> &ShardLock<K, V> {
-        if size_of::<K>() == 0 {
-            return &self.shards[0].0;
-        }
-        &self.shards[(hash >> SHARD_SHIFT) as usize & self.shard_mask].0
+        let at = if size_of::<K>() == 0 {
+            0
+        } else {
+            (hash >> SHARD_SHIFT) as usize & self.shard_mask
+        };
+        debug_assert!(at < self.shards.len());
+        // SAFETY: `shard_mask` is `shards.len() - 1` (both set once, in
+        // `new`), so `at <= shard_mask < shards.len()`. Unchecked: the hit
+        // path pays no bounds check.
+        unsafe { &self.shards.get_unchecked(at).0 }
     }
 
     /// Exclusive access to the shard of `hash`.
@@ -279,7 +285,7 @@ where
         if size_of::<K>() == 0 {
             // No hash, no probe, no `touch` (eviction order is moot with a
             // single key), no call: the published entry.
-            let solo = self.shards[0].0.read_solo(|entry, deadline| {
+            let solo = self.shard(0).read_solo(|entry, deadline| {
                 (query.matches(&entry.key) && self.is_surely_live(deadline))
                     .then(|| P::clone_value(&entry.value))
             });
