@@ -193,7 +193,9 @@ impl<T> BiasedLock<T> {
     /// paths: code using the guard is inlined where a closure may not be.
     #[inline(always)]
     pub(crate) fn read_guard(&self) -> ReadGuard<'_, T> {
-        self.guard_as(crate::sync::readers::current())
+        // A thread without a reader slot takes the lock, which claims one
+        // for its next reads: the lock-free path tests for a slot once.
+        self.guard_as(crate::sync::readers::claimed())
     }
 
     /// [`read`](Self::read) on behalf of the thread owning `slot` (`None`:
@@ -241,6 +243,11 @@ impl<T> BiasedLock<T> {
     /// Takes `lock` shared for a read, or nothing if this thread already
     /// reads this lock (invariant 6).
     fn lock_for_read(&self, slot: Option<&Slot>) -> Option<LockedRead<'_>> {
+        if slot.is_none() {
+            // For the next read (a thread without a slot reads nothing
+            // lock-free, so this read is not nested in one).
+            crate::sync::readers::current();
+        }
         let reading = slot.is_some_and(|s| s.reading.load(Ordering::Relaxed) == self.address());
         match held::holds(self.raw_address()) {
             _ if reading => return None,
