@@ -19,7 +19,7 @@ use std::time::Duration;
 use cached::{ConcurrentCached, RedisCache};
 use criterion::{criterion_group, criterion_main, Criterion};
 use memokit::cached;
-use memokit_compare::redis_server::RedisServer;
+use memokit_compare::redis_server::{self, Server};
 
 #[cached(redis)]
 fn shared(k: u64) -> String {
@@ -35,8 +35,8 @@ fn clear_memory() {
 }
 
 fn redis(c: &mut Criterion) {
-    let server = RedisServer::start("bench");
-    let url = format!("unix://{}", server.socket().display());
+    let server = redis_server::start(&["pinned"]).expect("redis-server is installed");
+    let url = server.url();
     memokit::redis::connect(&url).unwrap();
     let mut group = c.benchmark_group("redis (unix socket, CPU 0; 2-core AMD EPYC)");
     group
@@ -83,7 +83,7 @@ fn redis(c: &mut Criterion) {
     });
 
     let incumbent: RedisCache<u64, String> = RedisCache::builder("bench")
-        .connection_string(&format!("redis+unix://{}", server.socket().display()))
+        .connection_string(&format!("redis+{}", server.url()))
         .build()
         .unwrap();
     incumbent.cache_set(1, "value-1".to_owned()).unwrap();
@@ -99,8 +99,7 @@ fn redis(c: &mut Criterion) {
             }
         })
     });
-    let client =
-        redis::Client::open(format!("redis+unix://{}", server.socket().display())).unwrap();
+    let client = redis::Client::open(format!("redis+{}", server.url())).unwrap();
     let mut conn = client.get_connection().unwrap();
     group.bench_function("redis crate client: raw GET", |b| {
         b.iter(|| {
@@ -115,9 +114,8 @@ fn redis(c: &mut Criterion) {
 }
 
 /// The keys a `KEYS` answers, through the `redis` crate.
-fn redis_cmd(server: &RedisServer, args: &[&str]) -> Vec<Vec<u8>> {
-    let client =
-        redis::Client::open(format!("redis+unix://{}", server.socket().display())).unwrap();
+fn redis_cmd(server: &Server, args: &[&str]) -> Vec<Vec<u8>> {
+    let client = redis::Client::open(format!("redis+{}", server.url())).unwrap();
     let mut conn = client.get_connection().unwrap();
     let mut cmd = redis::cmd(args[0]);
     for a in &args[1..] {

@@ -1,6 +1,7 @@
 //! A real `redis-server` per test: a unix socket in a fresh directory, no
 //! persistence, stopped when dropped. Missing `redis-server` skips the test
-//! outside CI and fails it in CI (`CI=true`).
+//! outside CI and fails it in CI (`CI=true`). The comparison benchmarks
+//! (`compare/`) use it too, pinned to CPU 0 like the benchmark process.
 
 #![allow(dead_code)] // each test uses part of it
 
@@ -13,14 +14,17 @@ use std::time::{Duration, Instant};
 pub struct Server {
     dir: PathBuf,
     socket: PathBuf,
-    /// A loopback TCP port too, when asked for.
+    /// A loopback TCP port too, when asked for (`tcp`).
     port: Option<u16>,
+    /// Run under `taskset -c 0` (`pinned`).
+    pinned: bool,
     extra: Vec<String>,
     child: Option<Child>,
 }
 
 /// A server, or `None` (the test skips) when `redis-server` is missing
-/// outside CI.
+/// outside CI. `extra` are more arguments of `redis-server`, apart from
+/// `tcp` (listen on a free loopback port too) and `pinned` (run on CPU 0).
 pub fn start(extra: &[&str]) -> Option<Server> {
     if Command::new("redis-server")
         .arg("--version")
@@ -47,9 +51,10 @@ pub fn start(extra: &[&str]) -> Option<Server> {
         socket: dir.join("redis.sock"),
         dir,
         port,
+        pinned: extra.contains(&"pinned"),
         extra: extra
             .iter()
-            .filter(|a| **a != "tcp")
+            .filter(|a| !["tcp", "pinned"].contains(*a))
             .map(|s| s.to_string())
             .collect(),
         child: None,
@@ -75,7 +80,13 @@ impl Server {
     /// Starts the server again (on the same socket) after [`kill`](Self::kill).
     pub fn restart(&mut self) {
         assert!(self.child.is_none(), "running already");
-        let mut command = Command::new("redis-server");
+        let mut command = if self.pinned {
+            let mut taskset = Command::new("taskset");
+            taskset.args(["-c", "0", "redis-server"]);
+            taskset
+        } else {
+            Command::new("redis-server")
+        };
         command
             .args([
                 "--port",

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use cached::{ConcurrentCached, RedisCache};
 use memokit::cached;
-use memokit_compare::redis_server::RedisServer;
+use memokit_compare::redis_server;
 
 static COMPUTED: AtomicU64 = AtomicU64::new(0);
 
@@ -126,8 +126,8 @@ fn main() {
         return child(&args[1], &args[2]);
     }
     println!("CPU: 2-core AMD EPYC (shared machine); client and server on CPU 0; unix socket");
-    let mut server = RedisServer::start("tier");
-    let url = format!("unix://{}", server.socket().display());
+    let mut server = redis_server::start(&["pinned"]).expect("redis-server is installed");
+    let url = server.url();
     memokit::redis::connect(&url).unwrap();
     tiered(0);
 
@@ -179,10 +179,7 @@ fn main() {
     // 3. Four processes missing one slow key at once.
     for (role, url) in [
         ("hot-memokit", url.clone()),
-        (
-            "hot-cached",
-            format!("redis+unix://{}", server.socket().display()),
-        ),
+        ("hot-cached", format!("redis+{}", server.url())),
     ] {
         let mut children: Vec<_> = (0..4).map(|_| spawn(role, &url)).collect();
         std::thread::sleep(Duration::from_millis(300));
